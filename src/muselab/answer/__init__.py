@@ -1,0 +1,1 @@
+"""Answers: the Context (question + given sources), composers, the verifier, renderers."""

@@ -1,0 +1,80 @@
+"""Named schema migrations, applied in order, each in its own transaction.
+
+Never edit a migration that has shipped; add a new one.
+"""
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "001_catalog",
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE tasks (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, parent TEXT, definition TEXT,
+            input_modalities TEXT, output_modalities TEXT, how_it_works TEXT,
+            data TEXT NOT NULL, source TEXT
+        );
+        CREATE TABLE models (
+            name TEXT PRIMARY KEY, display_name TEXT, task TEXT NOT NULL, category TEXT,
+            input_modalities TEXT, output_modalities TEXT, summary TEXT,
+            paper_url TEXT, github_url TEXT, hf_url TEXT, license TEXT,
+            weights_source TEXT, weights_url TEXT, sha256 TEXT,
+            runnable INTEGER NOT NULL DEFAULT 0, runner TEXT, workflow TEXT, tags TEXT, links TEXT, source TEXT
+        );
+        CREATE INDEX models_task ON models(task);
+        CREATE TABLE papers (
+            id TEXT PRIMARY KEY, title TEXT NOT NULL, summary TEXT, url TEXT, pdf_url TEXT,
+            github_url TEXT, categories TEXT, published TEXT, authors TEXT, source TEXT
+        );
+        """,
+    ),
+    (
+        "002_fulltext",
+        """
+        CREATE VIRTUAL TABLE papers_fts USING fts5(
+            title, summary, content='papers', content_rowid='rowid', tokenize='porter unicode61'
+        );
+        CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
+            INSERT INTO papers_fts(rowid, title, summary) VALUES (new.rowid, new.title, new.summary);
+        END;
+        CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN
+            INSERT INTO papers_fts(papers_fts, rowid, title, summary)
+            VALUES ('delete', old.rowid, old.title, old.summary);
+        END;
+        CREATE TRIGGER papers_au AFTER UPDATE ON papers BEGIN
+            INSERT INTO papers_fts(papers_fts, rowid, title, summary)
+            VALUES ('delete', old.rowid, old.title, old.summary);
+            INSERT INTO papers_fts(rowid, title, summary) VALUES (new.rowid, new.title, new.summary);
+        END;
+        CREATE VIRTUAL TABLE models_fts USING fts5(
+            name, display_name, category, summary, tags,
+            content='models', content_rowid='rowid', tokenize='porter unicode61'
+        );
+        CREATE TRIGGER models_ai AFTER INSERT ON models BEGIN
+            INSERT INTO models_fts(rowid, name, display_name, category, summary, tags)
+            VALUES (new.rowid, new.name, new.display_name, new.category, new.summary, new.tags);
+        END;
+        CREATE TRIGGER models_ad AFTER DELETE ON models BEGIN
+            INSERT INTO models_fts(models_fts, rowid, name, display_name, category, summary, tags)
+            VALUES ('delete', old.rowid, old.name, old.display_name, old.category, old.summary, old.tags);
+        END;
+        CREATE TRIGGER models_au AFTER UPDATE ON models BEGIN
+            INSERT INTO models_fts(models_fts, rowid, name, display_name, category, summary, tags)
+            VALUES ('delete', old.rowid, old.name, old.display_name, old.category, old.summary, old.tags);
+            INSERT INTO models_fts(rowid, name, display_name, category, summary, tags)
+            VALUES (new.rowid, new.name, new.display_name, new.category, new.summary, new.tags);
+        END;
+        INSERT INTO papers_fts(papers_fts) VALUES ('rebuild');
+        INSERT INTO models_fts(models_fts) VALUES ('rebuild');
+        """,
+    ),
+    (
+        "003_embeddings",
+        """
+        CREATE TABLE embeddings (
+            kind TEXT NOT NULL, id TEXT NOT NULL, model TEXT NOT NULL,
+            hash TEXT NOT NULL, vector BLOB NOT NULL,
+            PRIMARY KEY (kind, id, model)
+        );
+        """,
+    ),
+]

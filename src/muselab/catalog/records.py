@@ -1,0 +1,100 @@
+"""The three kinds of catalog record: Task, Model, Paper."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from pydantic import BaseModel, Field
+
+
+class Workflow(BaseModel):
+    """How a model of a task runs, as a chain: input -> steps -> output."""
+
+    input: str = Field(description="What goes in, with its type, e.g. 'text prompt (TEXT)'.")
+    steps: list[str] = Field(default_factory=list, description="The stages inside the model, in order.")
+    output: str = Field(description="What comes out, with its type.")
+    settings: list[str] = Field(default_factory=list, description="Settings that change the result.")
+
+
+class Aspect(BaseModel):
+    """A paragraph of explanation shown when the question touches it."""
+
+    cues: list[str] = Field(description="Phrases in a question that make this paragraph relevant.")
+    text: str
+
+
+class Task(BaseModel):
+    id: str = Field(description="Stable id, e.g. 'super-resolution'.")
+    name: str = Field(description="Display name.")
+    parent: str | None = Field(None, description="Broader task this one refines.")
+    label: str | None = Field(None, description="The matching label in the task benchmark's taxonomy.")
+    prefix: str | None = Field(None, description="Model-name prefix of this task in the catalog, e.g. 'SR'.")
+    definition: str = ""
+    goal: str = Field("", description="What a user of this task wants, in plain words.")
+    input_modalities: list[str] = Field(default_factory=list)
+    output_modalities: list[str] = Field(default_factory=list)
+    how_it_works: str = ""
+    workflow: Workflow | None = None
+    aspects: list[Aspect] = Field(default_factory=list)
+    needs: str = Field("", description="The kind of model the task needs, without naming one.")
+    substitutes: dict[str, str] = Field(
+        default_factory=dict,
+        description="For a question of task X (key), what a model of this task can still do.",
+    )
+    vocabulary: list[str] = Field(default_factory=list, description="The field's words for this task.")
+    cues: list[str] = Field(default_factory=list, description="Words users write when they mean this task.")
+    examples: list[str] = Field(default_factory=list, description="Questions users ask about this task.")
+    generative: bool = Field(True, description="False for help topics (installation, which model made this).")
+    source: str = "builtin"
+
+
+class Model(BaseModel):
+    name: str = Field(description="Unique name in the seeds' style: <TaskPrefix>-<name>.")
+    display_name: str = ""
+    task: str = Field(description="Task id from the taxonomy.")
+    category: str = Field("", description="Detailed category, e.g. 'ESRGAN 4x, anime'.")
+    input_modalities: list[str] = Field(default_factory=list)
+    output_modalities: list[str] = Field(default_factory=list)
+    summary: str = ""
+    paper_url: str | None = None
+    github_url: str | None = None
+    hf_url: str | None = None
+    license: str | None = None
+    weights_source: str | None = Field(None, description="Where the weights come from, in words.")
+    weights_url: str | None = None
+    sha256: str | None = None
+    runnable: bool = Field(False, description="Whether muselab can run it here (weights shipped or local).")
+    runner: dict | None = Field(None, description="Workflow node and settings that run it.")
+    workflow: Workflow | None = Field(None, description="This model's own chain, where it differs from its task's.")
+    tags: list[str] = Field(default_factory=list)
+    links: dict[str, str] = Field(default_factory=dict, description="Other links: blog, demo, kaggle, ...")
+    source: str = "builtin"
+
+    def embed_text(self) -> str:
+        return " ".join(f"{self.display_name or self.name}. {self.category}. {self.summary} {' '.join(self.tags)}".split())
+
+
+class Paper(BaseModel):
+    id: str = Field(description="arXiv id without version, or 'web:<slug>' for papers not on arXiv.")
+    title: str
+    summary: str = ""
+    url: str | None = None
+    pdf_url: str | None = None
+    github_url: str | None = None
+    categories: list[str] = Field(default_factory=list)
+    published: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    source: str = "builtin"
+
+    def embed_text(self) -> str:
+        # the precomputed corpus vectors use exactly this text: title + ". " + abstract
+        return " ".join(f"{self.title}. {self.summary}".split())
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,206 @@
+"""The catalog store: SQLite with named migrations, FTS5 and embeddings.
+
+Every write goes through ``transaction()``, so an ingest either lands whole
+or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from muselab.catalog.migrations import MIGRATIONS
+from muselab.catalog.records import Model, Paper, Task, dumps
+from muselab.errors import StoreError
+
+MODEL_COLUMNS = [
+    "name", "display_name", "task", "category", "input_modalities", "output_modalities", "summary",
+    "paper_url", "github_url", "hf_url", "license", "weights_source", "weights_url", "sha256",
+    "runnable", "runner", "workflow", "tags", "links", "source",
+]
+PAPER_COLUMNS = [
+    "id", "title", "summary", "url", "pdf_url", "github_url", "categories", "published", "authors", "source",
+]
+JSON_COLUMNS = {"input_modalities", "output_modalities", "runner", "workflow", "tags", "links", "categories", "authors"}
+
+
+def damaged(path: Path, exc: Exception) -> StoreError:
+    return StoreError(
+        f"catalog store {path} is damaged ({exc}); move it away and run muselab again "
+        "to rebuild the built-in catalog, then repeat your `muselab ingest` commands"
+    )
+
+
+def _upsert_sql(table: str, columns: list[str], key: str, mode: str) -> str:
+    """mode 'replace': new non-empty values win; 'fill': only empty fields are filled."""
+    placeholders = ", ".join("?" for _ in columns)
+    others = [c for c in columns if c != key]
+    if mode == "replace":
+        sets = [f"{c} = COALESCE(excluded.{c}, {table}.{c})" for c in others if c != "source"]
+    else:
+        sets = [f"{c} = COALESCE({table}.{c}, excluded.{c})" for c in others]
+    changed = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in others if c != "source")
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) "
+        f"ON CONFLICT({key}) DO UPDATE SET {', '.join(sets)} WHERE {changed}"
+    )
+
+
+def _row_values(record, columns: list[str]) -> tuple:
+    out = []
+    for c in columns:
+        v = getattr(record, c)
+        if v in ("", [], {}, None):
+            out.append(None)  # empty = unknown, so an upsert never erases a known value
+        elif c in JSON_COLUMNS:
+            out.append(dumps(v.model_dump() if hasattr(v, "model_dump") else v))
+        elif isinstance(v, bool):
+            out.append(int(v))
+        else:
+            out.append(v)
+    return tuple(out)
+
+
+def _from_row(cls, row: sqlite3.Row):
+    data = {}
+    for k in row.keys():
+        v = row[k]
+        if v is None:
+            continue
+        data[k] = json.loads(v) if k in JSON_COLUMNS else v
+    if "runnable" in data:
+        data["runnable"] = bool(data["runnable"])
+    return cls(**data)
+
+
+class Store:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        if self.path.exists() and self.path.is_dir():
+            raise StoreError(f"catalog store {self.path} is a directory; give a file path with --db")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.migrate()
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.path, exc) from None
+        except OSError as exc:
+            raise StoreError(f"cannot open catalog store {self.path}: {exc.strerror or exc}") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- schema ------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        self.conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+        done = self.applied_migrations()
+        applied = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self.transaction() as conn:
+                for statement in _split_sql(sql):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
+            applied.append(name)
+        return applied
+
+    def applied_migrations(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT name FROM migrations ORDER BY name")]
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- writes (call inside transaction()) ----------------------------------
+
+    def upsert_tasks(self, tasks: Iterable[Task]) -> int:
+        rows = [
+            (t.id, t.name, t.parent, t.definition, dumps(t.input_modalities), dumps(t.output_modalities),
+             t.how_it_works, t.model_dump_json(), t.source)
+            for t in tasks
+        ]
+        self.conn.executemany("INSERT OR REPLACE INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
+    def upsert_models(self, models: Iterable[Model], mode: str = "replace") -> int:
+        sql = _upsert_sql("models", MODEL_COLUMNS, "name", mode)
+        rows = [_row_values(m, MODEL_COLUMNS) for m in models]
+        self.conn.executemany(sql, rows)
+        return len(rows)
+
+    def upsert_papers(self, papers: Iterable[Paper], mode: str = "replace") -> int:
+        sql = _upsert_sql("papers", PAPER_COLUMNS, "id", mode)
+        n = 0
+        for p in papers:
+            self.conn.execute(sql, _row_values(p, PAPER_COLUMNS))
+            n += 1
+        return n
+
+    # -- reads -------------------------------------------------------------
+
+    def tasks(self) -> dict[str, Task]:
+        rows = self.conn.execute("SELECT data FROM tasks ORDER BY id")
+        return {t.id: t for t in (Task.model_validate_json(r[0]) for r in rows)}
+
+    def model(self, name: str) -> Model | None:
+        row = self.conn.execute("SELECT * FROM models WHERE name = ? COLLATE NOCASE", (name,)).fetchone()
+        return _from_row(Model, row) if row else None
+
+    def models(self, names: Iterable[str] | None = None, task: str | None = None) -> list[Model]:
+        if names is not None:
+            return [m for m in (self.model(n) for n in names) if m]
+        if task is not None:
+            rows = self.conn.execute("SELECT * FROM models WHERE task = ? ORDER BY name", (task,))
+        else:
+            rows = self.conn.execute("SELECT * FROM models ORDER BY name")
+        return [_from_row(Model, r) for r in rows]
+
+    def model_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT name FROM models")]
+
+    def paper(self, paper_id: str) -> Paper | None:
+        row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()
+        return _from_row(Paper, row) if row else None
+
+    def papers(self, ids: Iterable[str]) -> list[Paper]:
+        return [p for p in (self.paper(i) for i in ids) if p]
+
+    def count(self, table: str) -> int:
+        assert table in {"tasks", "models", "papers", "embeddings"}
+        return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def _split_sql(sql: str) -> list[str]:
+    """Split a migration into statements; trigger bodies keep their inner semicolons."""
+    statements, current = [], []
+    for line in sql.strip().splitlines():
+        current.append(line)
+        text = "\n".join(current).strip()
+        if text.endswith(";") and sqlite3.complete_statement(text):
+            statements.append(text)
+            current = []
+    if "\n".join(current).strip():
+        statements.append("\n".join(current))
+    return statements

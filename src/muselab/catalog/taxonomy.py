@@ -1,0 +1,47 @@
+"""The project's task taxonomy (data/taxonomy.toml) as Task records."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib.resources import files
+
+from muselab.catalog.records import Task
+
+INHERITED = ("how_it_works", "workflow", "needs", "input_modalities", "output_modalities", "substitutes", "aspects")
+
+
+@cache
+def builtin_tasks() -> tuple[Task, ...]:
+    raw = tomllib.loads(files("muselab.catalog").joinpath("data/taxonomy.toml").read_text(encoding="utf-8"))
+    by_id = {t["id"]: t for t in raw["task"]}
+    for t in raw["task"]:
+        parent = by_id.get(t.get("parent") or "")
+        while parent:
+            for field in INHERITED:
+                if field not in t and field in parent:
+                    t[field] = parent[field]
+            parent = by_id.get(parent.get("parent") or "")
+    return tuple(Task(**t) for t in raw["task"])
+
+
+def parse_cue(cue: str) -> tuple[str, float]:
+    """'vram=3' -> ('vram', 3.0); 'upscale' -> ('upscale', 1.0)."""
+    phrase, _, weight = cue.rpartition("=") if "=" in cue else (cue, "", "")
+    return (phrase or cue).lower(), float(weight) if weight else 1.0
+
+
+def label_of(task: Task, tasks: dict[str, Task]) -> str:
+    """The benchmark label of a task, walking up to a parent that has one."""
+    t: Task | None = task
+    while t is not None:
+        if t.label:
+            return t.label
+        t = tasks.get(t.parent) if t.parent else None
+    return "other"
+
+
+def root_of(task: Task, tasks: dict[str, Task]) -> Task:
+    while task.parent and task.parent in tasks:
+        task = tasks[task.parent]
+    return task

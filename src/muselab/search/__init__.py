@@ -1,0 +1,1 @@
+"""Search: task identification, model recommendation, paper retrieval."""

@@ -1,0 +1,116 @@
+"""Task identification: which task of the taxonomy a question is about.
+
+Two kinds of evidence, added up per task:
+  * lexical cues: words and phrases users write for a task (taxonomy 'cues');
+  * meaning: cosine similarity between the question and the task's example
+    questions and definition (when an embedder is available; see search.dense).
+`answer` also passes the tasks of the given models as a prior, so a question
+that fits the given model keeps it, while a clear mismatch still shows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from muselab.catalog.records import Task
+from muselab.catalog.taxonomy import parse_cue
+
+
+def normalise(text: str) -> str:
+    text = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"[-_/]+", " ", text)
+
+
+@lru_cache(maxsize=4096)
+def cue_re(phrase: str) -> re.Pattern:
+    return re.compile(r"(?<![a-z0-9])" + re.escape(normalise(phrase)) + r"(?:s|es)?(?![a-z0-9])")
+
+
+def cue_scores(question: str, tasks: dict[str, Task]) -> dict[str, float]:
+    q = normalise(question)
+    scores: dict[str, float] = {}
+    for t in tasks.values():
+        total = 0.0
+        for cue in t.cues:
+            phrase, weight = parse_cue(cue)
+            if cue_re(phrase).search(q):
+                total += weight
+        if total:
+            scores[t.id] = total
+    return scores
+
+
+def family(task_id: str, tasks: dict[str, Task]) -> set[str]:
+    """The task, its ancestors and its descendants."""
+    out = {task_id}
+    t = tasks.get(task_id)
+    while t and t.parent:
+        out.add(t.parent)
+        t = tasks.get(t.parent)
+    changed = True
+    while changed:
+        changed = False
+        for other in tasks.values():
+            if other.parent in out and other.id not in out:
+                out.add(other.id)
+                changed = True
+    return out
+
+
+@dataclass
+class TaskGuess:
+    task: Task
+    confidence: float
+    runner_up: Task | None = None
+    close: bool = False
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.task.id,
+            "name": self.task.name,
+            "confidence": round(self.confidence, 3),
+            "runner_up": self.runner_up.id if self.runner_up else None,
+            "close": self.close,
+        }
+
+
+# how much a given model's task counts, for the model's own task and its family
+PRIOR_SELF, PRIOR_FAMILY = 2.0, 1.5
+
+
+def identify(
+    question: str,
+    tasks: dict[str, Task],
+    prior_tasks: list[str] | None = None,
+    meaning: dict[str, float] | None = None,
+    meaning_weight: float = 6.0,
+) -> TaskGuess:
+    """Pick the best task. `meaning` holds per-task similarities in [0, 1] when an embedder ran."""
+    scores = cue_scores(question, tasks)
+    for tid in prior_tasks or []:
+        if tid not in tasks:
+            continue
+        for fid in family(tid, tasks):
+            bonus = PRIOR_SELF if fid == tid else PRIOR_FAMILY
+            scores[fid] = scores.get(fid, 0.0) + bonus
+    for tid, sim in (meaning or {}).items():
+        scores[tid] = scores.get(tid, 0.0) + meaning_weight * sim
+    if not scores:
+        fallback = tasks.get("other") or next(iter(tasks.values()))
+        return TaskGuess(fallback, 0.0, scores={})
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    top_id, top = ranked[0]
+    second_id, second = ranked[1] if len(ranked) > 1 else (None, 0.0)
+    # a runner-up in the top task's own family is a refinement, not a rival
+    rival = next(((tid, s) for tid, s in ranked[1:] if tid not in family(top_id, tasks)), (None, 0.0))
+    confidence = top / (top + rival[1] + 1.0)
+    return TaskGuess(
+        task=tasks[top_id],
+        confidence=confidence,
+        runner_up=tasks[rival[0]] if rival[0] else (tasks[second_id] if second_id else None),
+        close=bool(rival[0]) and rival[1] >= 0.8 * top,
+        scores=dict(ranked),
+    )

@@ -1,0 +1,80 @@
+"""One typed settings object.
+
+Each value comes from, in order of precedence: a command-line option, the
+environment (``MUSELAB_<NAME>``, e.g. ``MUSELAB_DB``), the settings file
+(``<user config dir>/settings.toml`` or ``MUSELAB_SETTINGS``), the default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, Field, ValidationError
+
+from muselab.errors import BadInput
+
+APP = "muselab"
+
+
+def _data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP))
+
+
+def _cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP))
+
+
+class Settings(BaseModel):
+    db: Path = Field(
+        default_factory=lambda: _data_dir() / "catalog.db",
+        description="SQLite catalog store. Created with the built-in catalog on first use.",
+    )
+    cache_dir: Path = Field(
+        default_factory=_cache_dir,
+        description="Where derived files live: the ONNX embedder, tokenizer files, workflow node outputs.",
+    )
+    progress: bool = Field(True, description="Show progress bars on long work (ingest, embedding, workflow runs).")
+    max_prompt_bytes: int = Field(
+        1_000_000, gt=0, description="Largest prompt or answer file accepted; seed prompts are about 6 kB."
+    )
+    max_question_chars: int = Field(
+        4_000, gt=0, description="Longest question `ask` accepts; longer text is refused, not silently cut."
+    )
+    k_models: int = Field(3, ge=1, le=20, description="Models recommended by `ask`.")
+    k_papers: int = Field(5, ge=1, le=50, description="Papers retrieved by `ask`.")
+    retrieval: Literal["task", "hybrid", "lexical", "dense"] = Field(
+        "task",
+        description="Paper retrieval used by `ask`: 'task' (hybrid plus the identified task's vocabulary "
+        "and prior), or the plain 'hybrid', 'lexical' (FTS5 BM25) and 'dense' (MiniLM cosine) modes.",
+    )
+    embed_batch: int = Field(32, ge=1, le=512, description="Texts per batch when embedding at ingest.")
+    embed_max_tokens: int = Field(
+        256, ge=16, le=512, description="Token limit per text when embedding papers (MiniLM's own limit is 256)."
+    )
+    threads: int = Field(0, ge=0, description="CPU threads for ONNX Runtime and torch; 0 = all cores.")
+
+    @classmethod
+    def load(cls, **overrides) -> "Settings":
+        """Defaults < settings file < environment < explicit overrides (None = not given)."""
+        values: dict = {}
+        path = Path(os.environ.get("MUSELAB_SETTINGS") or Path(platformdirs.user_config_dir(APP)) / "settings.toml")
+        if path.is_file():
+            try:
+                values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise BadInput(f"settings file {path} is not valid TOML: {exc}") from None
+        for name in cls.model_fields:
+            env = os.environ.get(f"MUSELAB_{name.upper()}")
+            if env is not None and env != "":
+                values[name] = env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"])
+            raise BadInput(f"setting {field}: {err['msg']}") from None

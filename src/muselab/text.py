@@ -1,0 +1,98 @@
+"""Small text helpers shared by the parser, composer, verifier and search."""
+
+from __future__ import annotations
+
+import re
+
+URL_RE = re.compile(r"https?://[^\s)\]>\"'`*<]+")
+ARXIV_ID_RE = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
+WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing don down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its itself
+    just me more most my myself no nor not now of off on once only or other our ours ourselves out
+    over own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves also get got getting like really
+    use used using make makes made way ways one ones thing things anyone someone something
+    know want wants need needs tell look looks looked seem seems even still much many well
+    lot lots able may might must shall us let lets i'm it's don't can't what's
+    """.split()
+)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens (hyphenated terms kept whole and also split)."""
+    out = []
+    for w in WORD_RE.findall(text.lower().replace("’", "'")):
+        out.append(w)
+        if "-" in w:
+            out.extend(p for p in w.split("-") if p)
+    return out
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper, enough to match 'styles'/'style', 'upscaling'/'upscale'."""
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "ly", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            base = word[: -len(suffix)]
+            return base + "y" if suffix in ("ies", "ied") else base
+    return word
+
+
+def stems(text: str) -> set[str]:
+    return {stem(w) for w in content_words(text)}
+
+
+_SENT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\\(\"“])")
+
+
+def sentences(text: str) -> list[str]:
+    text = " ".join(text.split())
+    return [s.strip() for s in _SENT_RE.split(text) if s.strip()]
+
+
+def norm_url(url: str) -> str:
+    """One key per source: arXiv abs/pdf/html and versions collapse to the id,
+    GitHub links to owner/repo, anything else to host+path."""
+    url = url.strip().rstrip(".,;:")
+    m = re.search(r"arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5})", url)
+    if m:
+        return f"arxiv:{m.group(1)}"
+    m = re.search(r"github\.com/([^/\s]+)/([^/\s#?]+)", url, re.I)
+    if m:
+        repo = m.group(2)
+        repo = repo[:-4] if repo.lower().endswith(".git") else repo
+        return f"github:{m.group(1).lower()}/{repo.lower()}"
+    url = re.sub(r"^https?://(www\.)?", "", url.lower())
+    return url.rstrip("/")
+
+
+def find_urls(text: str) -> list[str]:
+    return [u.rstrip(".,;:") for u in URL_RE.findall(text)]
+
+
+def arxiv_ids(text: str) -> set[str]:
+    return set(ARXIV_ID_RE.findall(text))
+
+
+def arxiv_id_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    m = re.search(r"arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5})", url)
+    return m.group(1) if m else None
+
+
+def slug(text: str, sep: str = "-") -> str:
+    return sep.join(re.findall(r"[A-Za-z0-9]+", text)) or "x"
+
+
+def one_line(text: str, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,61 @@
+"""Shared test fixtures: every test gets its own store, cache and settings, offline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEEDS = sorted((SHARED / "seeds").glob("00[0-3]_*.txt"))
+CHECKER = SHARED / "tools" / "check_answer.py"
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+def need_shared():
+    if not SEEDS or not CHECKER.exists():
+        pytest.skip("../shared (seeds, tools) is not beside the project")
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """A fresh store and settings per test; the real user dirs are never touched."""
+    monkeypatch.setenv("MUSELAB_DB", str(tmp_path / "catalog.db"))
+    monkeypatch.setenv("MUSELAB_SETTINGS", str(tmp_path / "no-settings.toml"))
+    monkeypatch.setenv("MUSELAB_PROGRESS", "false")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    yield tmp_path
+
+
+@pytest.fixture
+def cli():
+    """Run muselab in-process: cli('answer', path) -> click Result (stdout, stderr, exit_code)."""
+    from muselab.cli import cli as group
+
+    def run(*args, input=None):
+        return CliRunner().invoke(group, [str(a) for a in args], input=input, catch_exceptions=False)
+
+    return run
+
+
+def run_muselab(*args, env=None, input=None, timeout=120) -> subprocess.CompletedProcess:
+    """Run muselab as a real process, to see exactly what a user sees (exit code, stderr)."""
+    return subprocess.run([sys.executable, "-m", "muselab", *map(str, args)], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, input=input, timeout=timeout)
+
+
+@pytest.fixture
+def store(isolated):
+    from muselab.catalog import open_store
+    from muselab.settings import Settings
+
+    s = open_store(Settings.load())
+    yield s
+    s.close()
