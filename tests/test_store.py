@@ -101,8 +101,8 @@ def test_write_failure_midway_rolls_back(store, tmp_path, monkeypatch):
     calls = {"n": 0}
     real = store.upsert_papers
 
-    def failing(papers, mode="replace"):
-        real(list(papers)[:3], mode)
+    def failing(papers):
+        real(list(papers)[:3])
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(store, "upsert_papers", failing)

@@ -59,6 +59,21 @@ class State:
             self._store = open_store(self.settings)
         return self._store
 
+    @property
+    def embedder(self):
+        from muselab.search.embed import get_embedder
+
+        s = self.settings
+        return get_embedder(s.embedder, s.cache_dir, s.threads)
+
+    def identifier(self):
+        """question -> TaskGuess, with cues and similarity to every task's examples."""
+        from muselab.search.tasks import TaskVectors, identify
+
+        tasks = self.store.tasks()
+        vectors = TaskVectors(tasks, self.embedder, self.settings.cache_dir)
+        return lambda q: identify(q, tasks, meaning=vectors.meaning(self.embedder.encode([q])[0]))
+
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -165,31 +180,234 @@ def _kinds_help() -> str:
 @cli.command()
 @click.argument("kind")
 @click.argument("path", type=click.Path(path_type=Path))
+@click.option("--vectors", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Precomputed all-MiniLM-L6-v2 paper vectors (.npy with its .ids.json sidecar) to store "
+                   "instead of embedding those papers again.")
+@click.option("--no-embed", is_flag=True, help="Store the records only; skip computing embeddings.")
 @click.pass_obj
-def ingest(state: State, kind, path):
+def ingest(state: State, kind, path, vectors, no_embed):
     """Add catalog files to the store: KIND is the file format.
 
     \b
     Kinds:
-      prompts    seed-format prompt files (a file or a folder of them)
-      markdown   link pages like seed 004 ('## Task' sections, '### Entry' headings)
-      arxiv      arXiv metadata, JSON Lines, gzip or plain (daily-arXiv or Kaggle shape)
+      prompts      seed-format prompt files (a file or a folder of them)
+      markdown     link pages like seed 004 ('## Task' sections, '### Entry' headings)
+      arxiv        arXiv metadata, JSON Lines, gzip or plain (daily-arXiv or Kaggle shape)
+      diffusers    the diffusers docs' paper list (diffusers_papers.json)
+      openmodeldb  a checkout of the Open Model Database (models/*.json)
+      comfyui      ComfyUI-Manager's model-list.json
     Plugins can add more kinds (entry-point group 'muselab.ingest').
 
     Each file is written in one transaction: a malformed record is reported
     with its file and line and nothing from that file is stored. Re-ingesting
-    a file changes nothing.
+    a file changes nothing. Embeddings are computed afterwards, in chunks that
+    each land whole: an interrupted run resumes where it stopped.
     """
     from muselab.catalog.ingest import ingest_path
     from muselab.plugins import load
 
     adapter = load("muselab.ingest", kind)
+    if vectors and kind != "arxiv":
+        raise BadInput("--vectors goes with `ingest arxiv` (paper vectors)")
     reports = ingest_path(state.store, adapter, path, progress=state.settings.progress)
-    failed = [r for r in reports if r.error]
     for r in reports:
         click.echo(r.line(), err=bool(r.error))
+    failed = [r for r in reports if r.error]
     if failed:
         raise MuselabError(f"{len(failed)} of {len(reports)} file(s) not ingested; fix them and run the same command again")
+    if vectors:
+        from muselab.search.embed import SPACE
+        from muselab.search.index import import_vectors, texts_for
+
+        n = import_vectors(state.store, SPACE, vectors, texts_for(state.store, "papers"))
+        click.echo(f"papers: stored {n} precomputed vectors from {vectors}")
+    if not no_embed:
+        _embed(state, kinds=[k for k, n in (("papers", sum(r.papers for r in reports)),
+                                            ("models", sum(r.models for r in reports))) if n])
+
+
+def _embed(state: State, kinds: list[str]) -> None:
+    from muselab.search.embed import get_embedder
+    from muselab.search.index import embed_missing
+
+    s = state.settings
+    embedder = get_embedder(s.embedder, s.cache_dir, s.threads)
+    for kind in kinds:
+        try:
+            report = embed_missing(state.store, embedder, kind, max_tokens=s.embed_max_tokens,
+                                   batch=s.embed_batch, progress=s.progress)
+        except KeyboardInterrupt:
+            done = len(state.store.vector_hashes(kind, embedder.space))
+            raise MuselabError(f"interrupted while embedding {kind} ({done} stored); run the same command "
+                               "again to resume", exit_code=130) from None
+        click.echo(report.line())
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--k-models", type=int, default=None, help="Models to recommend (default 3).")
+@click.option("--k-papers", type=int, default=None, help="Papers to retrieve (default 5).")
+@click.option("--mode", type=click.Choice(["task", "hybrid", "lexical", "dense"]), default=None,
+              help="Paper retrieval (default: task = hybrid plus the identified task's vocabulary).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option("--show-prompt", is_flag=True, help="Print the seed-format prompt muselab built (for any LLM) "
+              "instead of the answer.")
+@click.pass_obj
+def ask(state: State, question, k_models, k_papers, mode, fmt, show_prompt):
+    """Answer a free QUESTION from the catalog.
+
+    muselab identifies the task (and says so when two tasks are close),
+    recommends models that fit it, retrieves papers, builds a seed-format
+    prompt from them and answers it exactly as `muselab answer` does: three
+    parts, only the retrieved sources, verified before it is printed.
+    """
+    from muselab.answer.pipeline import answer_context
+    from muselab.search.ask import ask as run_ask
+
+    s = state.settings.model_copy(update={k: v for k, v in
+                                          (("k_models", k_models), ("k_papers", k_papers), ("retrieval", mode))
+                                          if v is not None})
+    s = type(s).model_validate(s.model_dump())  # re-check the overridden values
+    result = run_ask(question, state.store, s, state.embedder, s.k_models, s.k_papers, s.retrieval)
+    if show_prompt:
+        click.echo(result.context.to_prompt(), nl=False)
+        return
+    answer = answer_context(result.context, state.store, guess=result.guess)
+    for notice in result.notices:
+        click.echo(f"note: {notice}", err=True)
+    if fmt == "json":
+        data = answer.to_dict()
+        data["retrieval"] = {
+            "mode": s.retrieval,
+            "models": [{"name": r.model.name, "score": round(r.score, 3), "fits_task": r.fits} for r in result.models],
+            "papers": [{"id": p.id, "title": p.title, "score": round(score, 5)} for p, score in result.papers],
+        }
+        data["prompt"] = result.context.to_prompt()
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        click.echo(answer.markdown(), nl=False)
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["papers", "models"]))
+@click.argument("query")
+@click.option("--k", type=int, default=10, show_default=True, help="How many results.")
+@click.option("--mode", type=click.Choice(["lexical", "dense", "hybrid", "task"]), default="hybrid", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def search(state: State, kind, query, k, mode, fmt):
+    """Look up papers or models directly. --mode lexical uses only SQLite FTS5 (no model is loaded)."""
+    from muselab.search.ask import check_question
+    from muselab.search.papers import PaperSearch, lexical
+
+    query = check_question(query, state.settings.max_question_chars)
+    if not 1 <= k <= 1000:
+        raise BadInput("--k must be between 1 and 1000")
+    store = state.store
+    if kind == "papers":
+        if mode == "lexical":
+            hits = lexical(store, query, k)
+        else:
+            guess = state.identifier()(query) if mode == "task" else None
+            hits = PaperSearch(store, state.embedder).search(query, mode=mode, k=k, guess=guess, tasks=store.tasks())
+        rows = [(h.score, h.id, p.title) for h in hits if (p := store.paper(h.id))]
+    else:
+        rows = _search_models(state, query, k, mode)
+    if fmt == "json":
+        click.echo(json.dumps([{"score": round(sc, 5), "id": i, "title": t} for sc, i, t in rows], indent=2,
+                              ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("no results")
+    for rank, (score, ident, title) in enumerate(rows, 1):
+        click.echo(f"{rank:3}. {ident:34} {title}  [{score:.4f}]")
+
+
+def _search_models(state: State, query: str, k: int, mode: str):
+    from muselab.search.index import load_index
+    from muselab.search.papers import Hit, lexical, rrf
+
+    store = state.store
+    lex = lexical(store, query, 300, table="models") if mode != "dense" else []
+    hits = lex
+    if mode != "lexical":
+        emb = state.embedder
+        dense = [Hit(i, s) for i, s in load_index(store, "models", emb.space).top(emb.encode([query])[0], 300)]
+        hits = dense if mode == "dense" else rrf([(lex, 1.0), (dense, 1.0)])
+    rows = []
+    for h in hits[:k]:
+        m = store.model(h.id)
+        if m:
+            rows.append((h.score, m.name, f"{m.display_name or m.name} ({m.task})"))
+    return rows
+
+
+@cli.group(name="eval")
+def eval_group():
+    """Benchmarks: paper retrieval (nDCG@10, Recall@10/100, MRR@10) and task identification (accuracy)."""
+
+
+@eval_group.command(name="papers")
+@click.argument("bench_file", type=click.Path(path_type=Path))
+@click.option("--mode", type=click.Choice(["task", "hybrid", "lexical", "dense"]), default="task", show_default=True,
+              help="task is what `ask` uses; the others are the plain modes, for comparison.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def eval_papers_cmd(state: State, bench_file, mode, fmt):
+    """Score paper retrieval on a benchmark like ../shared/data/bench/papers_dev.json."""
+    from muselab.eval.bench import eval_papers, load_bench
+    from muselab.search.papers import PaperSearch
+
+    bench = load_bench(bench_file, "queries")
+    store = state.store
+    embedder = state.embedder if mode != "lexical" else None
+    identify_fn = state.identifier() if mode == "task" else None
+    result = eval_papers(store, PaperSearch(store, embedder), store.tasks(), identify_fn, bench, mode,
+                         progress=state.settings.progress)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"mode {mode}: " + _metric_line(result))
+    for voice, r in result["by_voice"].items():
+        click.echo(f"  {voice:13} " + _metric_line(r))
+    if result["relevant_missing_from_store"]:
+        click.echo(f"note: {result['relevant_missing_from_store']} relevant papers are not in the store; ingest the "
+                   "corpus first: muselab ingest arxiv arxiv_cv_2025.jsonl.gz --vectors arxiv_cv_2025.minilm-l6-v2.f16.npy",
+                   err=True)
+
+
+def _metric_line(r: dict) -> str:
+    return (f"nDCG@10 {r['ndcg@10']:.3f}  Recall@10 {r['recall@10']:.3f}  Recall@100 {r['recall@100']:.3f}  "
+            f"MRR@10 {r['mrr@10']:.3f}  (n={r['n']})")
+
+
+@eval_group.command(name="tasks")
+@click.argument("bench_file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def eval_tasks_cmd(state: State, bench_file, fmt):
+    """Score task identification on a benchmark like ../shared/data/bench/tasks_dev.json."""
+    from muselab.eval.bench import eval_tasks, load_bench
+
+    bench = load_bench(bench_file, "questions")
+    result = eval_tasks(state.store.tasks(), state.identifier(), bench, progress=state.settings.progress)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"accuracy {result['accuracy']:.3f}  accuracy_alt {result['accuracy_alt']:.3f}  (n={result['n']})")
+    for w in result["wrong"]:
+        click.echo(f"  wrong: {w['question'][:70]!r} -> {w['got']} (label: {w['label']})")
+
+
+@cli.command()
+@click.pass_obj
+def prepare(state: State):
+    """Build the files muselab derives from installed packages (the ONNX embedder), so first use is fast."""
+    emb = state.embedder
+    if hasattr(emb, "prepare"):
+        click.echo(f"embedder: {emb.prepare()}")
+    state.store  # creates the store with the built-in catalog
+    click.echo(f"store: {state.settings.db}")
 
 
 @cli.command()

@@ -51,6 +51,11 @@ class Settings(BaseModel):
         description="Paper retrieval used by `ask`: 'task' (hybrid plus the identified task's vocabulary "
         "and prior), or the plain 'hybrid', 'lexical' (FTS5 BM25) and 'dense' (MiniLM cosine) modes.",
     )
+    embedder: str = Field(
+        "minilm-onnx-int8",
+        description="Embedder for dense search: minilm-onnx-int8 (default), minilm-onnx or minilm-st "
+        "(sentence-transformers); plugins can add more (entry-point group 'muselab.embedders').",
+    )
     embed_batch: int = Field(32, ge=1, le=512, description="Texts per batch when embedding at ingest.")
     embed_max_tokens: int = Field(
         256, ge=16, le=512, description="Token limit per text when embedding papers (MiniLM's own limit is 256)."

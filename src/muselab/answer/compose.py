@@ -176,12 +176,14 @@ def describe_goal(question: str, task: Task) -> str:
     return goal
 
 
-def task_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[str, Task]) -> str:
+def task_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[str, Task],
+              show_confidence: bool = False) -> str:
     t = guess.task
     parent = tasks.get(t.parent) if t.parent else None
     lines = ["## 1. Task", ""]
     where = f", part of {parent.name.lower()}" if parent else ""
-    lines.append(f"**{t.name}** (`{t.id}`{where}). {t.definition}")
+    confidence = f" Identified with confidence {guess.confidence:.2f}." if show_confidence else ""
+    lines.append(f"**{t.name}** (`{t.id}`{where}). {t.definition}{confidence}")
     lines.append("")
     lines.append(f"In your terms: {describe_goal(ctx.question, t)}.")
     if guess.close and guess.runner_up:
@@ -203,24 +205,43 @@ def chain(wf: Workflow, model_name: str) -> str:
 def workflow_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[str, Task]) -> str:
     qt = guess.task
     lines = ["## 2. Workflow (input → model → output)"]
+    if shown_task_block(qt, fits):
+        # a help topic, or a given model does not do the task: first show the chain the task itself needs
+        what = "what to do" if not qt.generative else f"a {qt.name.lower()} model"
+        lines += ["", f"### {qt.name}", "",
+                  f"{qt.workflow.input} → **{what}** [{' → '.join(qt.workflow.steps)}] → {qt.workflow.output}",
+                  "", f"**How it works.** {qt.how_it_works}"]
+        for text in matching_aspects(ctx.question, qt):
+            lines += ["", text]
+    explained: dict[str, str] = {}  # task id -> the first model whose section explains it
     for f in fits:
         wf = (f.record.workflow if f.record else None) or f.task.workflow or qt.workflow
         title = f.record.category if f.record and f.record.category else f.task.name
         lines += ["", f"### {f.source.name}", f"*{title}*", ""]
+        first = f.task.id not in explained
         if wf:
             lines.append(chain(wf, f.source.name))
             lines += ["", f"- **Input:** {wf.input}", f"- **Output:** {wf.output}"]
-            if wf.settings:
+            if wf.settings and (first or f.record and f.record.workflow):
                 lines.append(f"- **Settings that matter:** {'; '.join(wf.settings)}.")
-        if f.task.how_it_works:
-            lines += ["", f"**How it works.** {f.task.how_it_works}"]
-        for text in matching_aspects(ctx.question, f.task):
-            lines += ["", text]
+            elif wf.settings:
+                lines.append(f"- **Settings that matter:** as for {explained[f.task.id]}.")
+        if first:
+            explained[f.task.id] = f.source.name
+            if f.task.how_it_works and not (f.task.id == qt.id and qt.id in shown_task_block(qt, fits)):
+                lines += ["", f"**How it works.** {f.task.how_it_works}"]
+                for text in matching_aspects(ctx.question, f.task):
+                    lines += ["", text]
         if not f.fits:
             lines += ["", mismatch_text(f, qt, tasks)]
         if f.inferred:
             lines += ["", f"*{f.source.name} is not in muselab's catalog; its task was read from its name.*"]
     return "\n".join(lines)
+
+
+def shown_task_block(qt: Task, fits: list[ModelFit]) -> set[str]:
+    """The question's task gets its own section when it is a help topic or a given model does not do it."""
+    return {qt.id} if qt.workflow and (not qt.generative or not fits or not all(f.fits for f in fits)) else set()
 
 
 def matching_aspects(question: str, task: Task, limit: int = 2) -> list[str]:
@@ -243,16 +264,13 @@ def mismatch_text(f: ModelFit, qt: Task, tasks: dict[str, Task]) -> str:
              f"the question is about {qt.name.lower()}."]
     lines.append(f"What it can still do: {can}" if can else
                  f"It cannot perform {qt.name.lower()} itself; it can only be one stage around a model that does.")
-    if qt.workflow:
-        needed = f"a {qt.name.lower()} model"
-        lines.append(f"What the task needs is {qt.needs}, in a chain like: {qt.workflow.input} → {needed} "
-                     f"[{' → '.join(qt.workflow.steps)}] → {qt.workflow.output}.")
+    lines.append(f"What the task needs is {qt.needs} (the chain under {qt.name} above).")
     return "\n".join(lines)
 
 
 def sources_part(fits: list[ModelFit], notes: list[SourceNote], qt: Task) -> str:
     lines = ["## 3. Papers and tools", "", "Ordered by relevance to the question; only the sources given were used.", ""]
-    lines.append("**Tools (recommended models)**")
+    lines.append("**Tools (recommended models)**" if fits else "**Tools:** no model was recommended.")
     for f in fits:
         links = "; ".join(_labelled_links(f.source)) or "no link given"
         summary = f.source.summary or (f.record.summary if f.record else "")
@@ -292,20 +310,25 @@ def connection(n: SourceNote, qt: Task) -> str:
 # -- the composer -------------------------------------------------------------------
 
 
-def compose(ctx: Context, store, tasks: dict[str, Task]) -> Answer:
+def compose(ctx: Context, store, tasks: dict[str, Task], guess: TaskGuess | None = None) -> Answer:
+    """`guess` comes from `ask`, which identified the task itself; `answer` leaves it to step 2."""
     # 1. what the given models are, from the catalog (or their name prefix)
     raw = model_fits(ctx, store, tasks)
     # 2. the question's task, with the given models' tasks as a prior
-    guess = identify(ctx.question, tasks, prior_tasks=[t.id for _, _, t, _ in raw])
+    identified_here = guess is None
+    if guess is None:
+        guess = identify(ctx.question, tasks, prior_tasks=[t.id for _, _, t, _ in raw])
     qfamily = family(guess.task.id, tasks)
-    fits = [ModelFit(src, rec, task, task.id in qfamily, inferred) for src, rec, task, inferred in raw]
+    # for help topics (installation, which model made this) models are context, not candidates
+    fits = [ModelFit(src, rec, task, task.id in qfamily or not guess.task.generative, inferred)
+            for src, rec, task, inferred in raw]
     # 3. rate every given paper against the question and the task's vocabulary
     phrases = technique_phrases(guess.task, tasks)
     notes = [rate(p, ctx.question, phrases) for p in ctx.papers]
     notes.sort(key=lambda n: -n.score)  # stable: ties keep the given order
     # 4. write the three parts
     parts = {
-        "task": task_part(ctx, guess, fits, tasks),
+        "task": task_part(ctx, guess, fits, tasks, show_confidence=not identified_here),
         "workflow": workflow_part(ctx, guess, fits, tasks),
         "sources": sources_part(fits, notes, guess.task),
     }

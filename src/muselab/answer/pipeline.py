@@ -8,9 +8,9 @@ from muselab.answer.verify import verify
 from muselab.errors import MuselabError
 
 
-def answer_context(ctx: Context, store) -> Answer:
+def answer_context(ctx: Context, store, guess=None) -> Answer:
     tasks = store.tasks()
-    result = compose(ctx, store, tasks)
+    result = compose(ctx, store, tasks, guess=guess)
     violations = verify(result.markdown(), ctx, store.model_names())
     if violations:
         # the offline composer writes only given sources; a violation here is a bug, not bad input

@@ -58,8 +58,8 @@ def load_into(store) -> None:
     with store.transaction():
         store.conn.execute("DELETE FROM tasks WHERE source = 'builtin'")
         store.upsert_tasks(builtin_tasks())
-        store.upsert_models(generated + curated, mode="replace")
-        store.upsert_papers(papers(), mode="replace")
+        store.upsert_models(generated + curated)
+        store.upsert_papers(papers())
         store.set_meta("builtin_version", version())
 
 

@@ -14,7 +14,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             data TEXT NOT NULL, source TEXT
         );
         CREATE TABLE models (
-            name TEXT PRIMARY KEY, display_name TEXT, task TEXT NOT NULL, category TEXT,
+            name TEXT PRIMARY KEY COLLATE NOCASE, display_name TEXT, task TEXT NOT NULL, category TEXT,
             input_modalities TEXT, output_modalities TEXT, summary TEXT,
             paper_url TEXT, github_url TEXT, hf_url TEXT, license TEXT,
             weights_source TEXT, weights_url TEXT, sha256 TEXT,

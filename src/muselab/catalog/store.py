@@ -34,15 +34,17 @@ def damaged(path: Path, exc: Exception) -> StoreError:
     )
 
 
-def _upsert_sql(table: str, columns: list[str], key: str, mode: str) -> str:
-    """mode 'replace': new non-empty values win; 'fill': only empty fields are filled."""
+def _upsert_sql(table: str, columns: list[str], key: str) -> str:
+    """Upsert by key. A source may update its own records; over another source's
+    record it only fills empty fields, so curated knowledge is never overwritten."""
     placeholders = ", ".join("?" for _ in columns)
-    others = [c for c in columns if c != key]
-    if mode == "replace":
-        sets = [f"{c} = COALESCE(excluded.{c}, {table}.{c})" for c in others if c != "source"]
-    else:
-        sets = [f"{c} = COALESCE({table}.{c}, excluded.{c})" for c in others]
-    changed = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in others if c != "source")
+    others = [c for c in columns if c not in (key, "source")]
+    sets = [
+        f"{c} = CASE WHEN {table}.source IS excluded.source THEN COALESCE(excluded.{c}, {table}.{c}) "
+        f"ELSE COALESCE({table}.{c}, excluded.{c}) END"
+        for c in others
+    ]
+    changed = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in others)
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) "
         f"ON CONFLICT({key}) DO UPDATE SET {', '.join(sets)} WHERE {changed}"
@@ -141,22 +143,25 @@ class Store:
              t.how_it_works, t.model_dump_json(), t.source)
             for t in tasks
         ]
-        self.conn.executemany("INSERT OR REPLACE INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        return len(rows)
+        sql = ("INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+               "name = excluded.name, parent = excluded.parent, definition = excluded.definition, "
+               "input_modalities = excluded.input_modalities, output_modalities = excluded.output_modalities, "
+               "how_it_works = excluded.how_it_works, data = excluded.data, source = excluded.source "
+               "WHERE tasks.data IS NOT excluded.data")
+        return self.conn.executemany(sql, rows).rowcount
 
-    def upsert_models(self, models: Iterable[Model], mode: str = "replace") -> int:
-        sql = _upsert_sql("models", MODEL_COLUMNS, "name", mode)
-        rows = [_row_values(m, MODEL_COLUMNS) for m in models]
-        self.conn.executemany(sql, rows)
-        return len(rows)
+    # each upsert returns the rows it changed (an unchanged record counts 0)
 
-    def upsert_papers(self, papers: Iterable[Paper], mode: str = "replace") -> int:
-        sql = _upsert_sql("papers", PAPER_COLUMNS, "id", mode)
-        n = 0
-        for p in papers:
-            self.conn.execute(sql, _row_values(p, PAPER_COLUMNS))
-            n += 1
-        return n
+    def upsert_models(self, models: Iterable[Model]) -> int:
+        sql = _upsert_sql("models", MODEL_COLUMNS, "name")
+        changed = self.conn.executemany(sql, [_row_values(m, MODEL_COLUMNS) for m in models]).rowcount
+        if changed:
+            self.set_meta("models_version", str(self.conn.total_changes))  # tells in-memory caches to reload
+        return changed
+
+    def upsert_papers(self, papers: Iterable[Paper]) -> int:
+        sql = _upsert_sql("papers", PAPER_COLUMNS, "id")
+        return self.conn.executemany(sql, (_row_values(p, PAPER_COLUMNS) for p in papers)).rowcount
 
     # -- reads -------------------------------------------------------------
 
@@ -186,6 +191,31 @@ class Store:
 
     def papers(self, ids: Iterable[str]) -> list[Paper]:
         return [p for p in (self.paper(i) for i in ids) if p]
+
+    # -- embeddings (vectors stored as float16) ------------------------------
+
+    def put_vectors(self, kind: str, space: str, rows) -> int:
+        """rows: (id, content hash, float vector). Call inside transaction()."""
+        import numpy as np
+
+        data = [(kind, i, space, h, np.asarray(v, dtype=np.float16).tobytes()) for i, h, v in rows]
+        self.conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?, ?)", data)
+        self.set_meta("vectors_version", f"{kind}:{self.conn.total_changes}")
+        return len(data)
+
+    def vector_hashes(self, kind: str, space: str) -> dict[str, str]:
+        rows = self.conn.execute("SELECT id, hash FROM embeddings WHERE kind = ? AND model = ?", (kind, space))
+        return dict(rows.fetchall())
+
+    def load_vectors(self, kind: str, space: str, dim: int):
+        """(ids, float32 matrix) of every stored vector of a kind."""
+        import numpy as np
+
+        rows = self.conn.execute("SELECT id, vector FROM embeddings WHERE kind = ? AND model = ? ORDER BY id",
+                                 (kind, space)).fetchall()
+        ids = [r[0] for r in rows]
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(ids), dim)
+        return ids, matrix.astype(np.float32)
 
     def count(self, table: str) -> int:
         assert table in {"tasks", "models", "papers", "embeddings"}

@@ -114,3 +114,42 @@ def identify(
         close=bool(rival[0]) and rival[1] >= 0.8 * top,
         scores=dict(ranked),
     )
+
+
+# -- meaning: similarity to each task's examples and definition ---------------------
+
+
+class TaskVectors:
+    """Embeddings of every task's definition and example questions, cached on disk."""
+
+    def __init__(self, tasks: dict[str, Task], embedder, cache_dir):
+        import hashlib
+        import json
+        from pathlib import Path
+
+        import numpy as np
+
+        self.ids = list(tasks)
+        payload = json.dumps([(t.id, t.name, t.definition, t.examples) for t in tasks.values()]).encode()
+        path = Path(cache_dir) / f"task-vectors-{hashlib.sha1(payload).hexdigest()[:12]}.npz"
+        self.owner = [t.id for t in tasks.values() for _ in t.examples]
+        if path.is_file():
+            data = np.load(path)
+            self.definitions, self.examples = data["definitions"], data["examples"]
+        else:
+            self.definitions = embedder.encode([f"{t.name}. {t.definition}" for t in tasks.values()])
+            self.examples = embedder.encode([e for t in tasks.values() for e in t.examples])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(path, definitions=self.definitions, examples=self.examples)
+        self.owner_index = {tid: [i for i, o in enumerate(self.owner) if o == tid] for tid in self.ids}
+
+    def meaning(self, qvec) -> dict[str, float]:
+        """Per task, in [0, 1]: half the best example's cosine, half the definition's, rescaled."""
+        d = self.definitions @ qvec
+        e = self.examples @ qvec
+        out = {}
+        for i, tid in enumerate(self.ids):
+            rows = self.owner_index[tid]
+            best = float(e[rows].max()) if rows else float(d[i])
+            out[tid] = min(1.0, max(0.0, (0.5 * best + 0.5 * float(d[i]) - 0.15) / 0.5))
+        return out

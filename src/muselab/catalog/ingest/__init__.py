@@ -23,7 +23,6 @@ class Records:
     tasks: list[Task] = field(default_factory=list)
     models: list[Model] = field(default_factory=list)
     papers: list[Paper] = field(default_factory=list)
-    mode: str = "replace"  # "fill": never overwrite what the catalog already knows
 
     def extend(self, other: "Records") -> None:
         self.tasks += other.tasks
@@ -52,13 +51,13 @@ class FileReport:
         if self.error:
             return f"error: {self.error}"
         parts = [f"{n} {what}" for n, what in ((self.tasks, "tasks"), (self.models, "models"), (self.papers, "papers")) if n]
-        return f"{self.path}: {', '.join(parts) or 'nothing'} ({self.changed} rows changed)"
+        return f"{self.path}: {', '.join(parts) or 'nothing'} ({self.changed} new or changed)"
 
 
 def files_for(adapter: Adapter, path: Path) -> list[Path]:
     if not path.exists():
         raise BadInput(f"no such file or folder: {path}")
-    if path.is_file():
+    if path.is_file() or getattr(adapter, "takes_folder", False):
         return [path]
     found = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(adapter.suffixes))
     if not found:
@@ -67,13 +66,9 @@ def files_for(adapter: Adapter, path: Path) -> list[Path]:
 
 
 def write(store, records: Records) -> int:
-    """Write one file's records in one transaction; returns rows changed."""
-    before = store.conn.total_changes
+    """Write one file's records in one transaction; returns the records that changed."""
     with store.transaction():
-        store.upsert_tasks(records.tasks)
-        store.upsert_models(records.models, mode=records.mode)
-        store.upsert_papers(records.papers, mode=records.mode)
-    return store.conn.total_changes - before
+        return store.upsert_tasks(records.tasks) + store.upsert_models(records.models) + store.upsert_papers(records.papers)
 
 
 def ingest_path(store, adapter: Adapter, path: Path, progress: bool = True) -> list[FileReport]:

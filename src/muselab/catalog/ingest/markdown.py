@@ -101,7 +101,7 @@ class MarkdownAdapter:
         return self._records(path, sections)
 
     def _records(self, path: Path, sections) -> Records:
-        out = Records(mode="fill")
+        out = Records()
         origin = f"markdown:{path.name}"
         seen_models: set[str] = set()
         for task, entries in sections:

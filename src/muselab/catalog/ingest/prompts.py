@@ -2,7 +2,8 @@
 
 Recommended models become Model records (their task read from the name's
 prefix, e.g. 'SR-' or 'Txt2Img-'); related papers become Paper records keyed by
-their arXiv id. Models the catalog already knows keep what it knows (fill mode).
+their arXiv id. Models the catalog already knows keep what it knows (the store only
+fills empty fields of another source's records).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ PREFIX_TASKS = {
     "txt2vid": "video-generation", "img2vid": "video-generation", "motion": "text-to-motion",
     "txt23d": "text-to-3d", "img23d": "image-to-3d", "depth": "depth-estimation", "seg": "segmentation",
     "tryon": "virtual-try-on", "faceswap": "face-swap", "eval": "evaluation", "safety": "concept-erasure",
+    "caption": "image-to-prompt", "interp": "frame-interpolation",
 }
 
 
@@ -73,8 +75,7 @@ class PromptsAdapter:
         origin = f"prompts:{path.name}"
         return Records(
             models=[model_from_source(m, origin) for m in ctx.models],
-            papers=[paper_from_source(p, origin) for p in ctx.papers],
-            mode="fill",
+            papers=[paper_from_source(p, origin) for p in ctx.papers]
         )
 
 
