@@ -7,9 +7,17 @@ ingest adapters, applies the corrections recorded here, and writes:
     src/muselab/catalog/data/models.json.gz
     src/muselab/catalog/data/papers.jsonl.gz
 
+    src/muselab/catalog/data/papers.vectors.f16 + .ids.json   (paper embeddings)
+    src/muselab/catalog/data/models.vectors.f16 + .ids.json   (model embeddings)
+
+Papers: the seeds', the diffusers docs' foundational papers, and for every task
+of the taxonomy the corpus papers that best match the task's own description
+(its vocabulary by BM25 and its text by MiniLM, fused), a few thousand in all.
+Their vectors are the corpus's precomputed ones where they exist.
+
 This is a maintainer's tool: the product reads only the files it writes.
 
-    .venv/bin/python scripts/build_catalog.py [--shared ../shared]
+    .venv/bin/python scripts/build_catalog.py [--shared ../shared] [--per-task 90]
 """
 
 from __future__ import annotations
@@ -19,9 +27,16 @@ import gzip
 import json
 from pathlib import Path
 
+import json as _json
+import tempfile
+
 from muselab.catalog.ingest import Records
+from muselab.catalog.ingest.comfyui import ingest as comfyui
+from muselab.catalog.ingest.diffusers import ingest as diffusers
 from muselab.catalog.ingest.markdown import ingest as markdown
+from muselab.catalog.ingest.openmodeldb import ingest as openmodeldb
 from muselab.catalog.ingest.prompts import ingest as prompts
+from muselab.catalog.records import content_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "src" / "muselab" / "catalog" / "data"
@@ -69,9 +84,53 @@ def write_gzip(path: Path, text: str) -> None:
         gz.write(text.encode("utf-8"))
 
 
+def corpus_selection(shared: Path, per_task: int, cache_dir: Path):
+    """For each task, the corpus papers closest to the task's own description."""
+    import numpy as np
+
+    from muselab.catalog.ingest import ingest_path
+    from muselab.catalog.ingest.arxiv import ingest as arxiv
+    from muselab.catalog.store import Store
+    from muselab.catalog.taxonomy import builtin_tasks
+    from muselab.search.embed import get_embedder
+    from muselab.search.index import import_vectors, load_index, texts_for
+    from muselab.search.papers import lexical, rrf, task_text, Hit
+
+    data = shared / "data"
+    tmp = Path(tempfile.mkdtemp()) / "corpus.db"
+    store = Store(tmp)
+    ingest_path(store, arxiv, data / "arxiv_cv_2025.jsonl.gz", progress=False)
+    embedder = get_embedder("minilm-onnx-int8", cache_dir, 0)
+    import_vectors(store, embedder.space, data / "arxiv_cv_2025.minilm-l6-v2.f16.npy", texts_for(store, "papers"))
+    index = load_index(store, "papers", embedder.space)
+    tasks = {t.id: t for t in builtin_tasks()}
+    chosen: dict[str, None] = {}
+    for t in tasks.values():
+        parent = tasks.get(t.parent) if t.parent else None
+        vec = embedder.encode([task_text(t, parent)])[0]
+        dense = [Hit(i, sc) for i, sc in index.top(vec, 300)]
+        lex = lexical(store, " ".join(t.vocabulary), 300)
+        for h in rrf([(lex, 1.0), (dense, 1.0)])[:per_task]:
+            chosen.setdefault(h.id)
+    papers = store.papers(chosen)
+    vectors = {i: index.matrix[index.row[i]] for i in chosen}
+    return papers, vectors, embedder
+
+
+def write_vectors(stem: Path, rows: list[tuple[str, str, "object"]]) -> None:
+    """Raw little-endian float16 rows + a JSON list of [id, content hash]: readable without numpy."""
+    import numpy as np
+
+    matrix = np.stack([np.asarray(v, dtype="<f2") for _, _, v in rows]) if rows else np.zeros((0, 384), "<f2")
+    Path(f"{stem}.f16").write_bytes(matrix.tobytes())
+    Path(f"{stem}.ids.json").write_text(_json.dumps([[i, h] for i, h, _ in rows]))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--per-task", type=int, default=90, help="corpus papers per task")
+    ap.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "muselab")
     args = ap.parse_args()
     seeds, data = args.shared / "seeds", args.shared / "data"
 
@@ -79,6 +138,9 @@ def main() -> None:
     for f in sorted(seeds.glob("00[0-3]_*.txt")):
         records.extend(prompts.read(f, progress=False))
     records.extend(fix_seed_004(markdown.read(next(seeds.glob("004_*.txt")), progress=False)))
+    records.extend(openmodeldb.read(data / "openmodeldb", progress=False))
+    records.extend(comfyui.read(data / "comfyui_model_list.json", progress=False))
+    records.extend(diffusers.read(data / "diffusers_papers.json", progress=False))
 
     abstracts = diffusers_abstracts(data / "diffusers_papers.json")
     papers = {}
@@ -86,15 +148,37 @@ def main() -> None:
         if not p.summary and p.id in abstracts:
             p = p.model_copy(update={"summary": abstracts[p.id][1]})
         papers.setdefault(p.id, p.model_copy(update={"source": "builtin"}))
-    models = {m.name: m.model_copy(update={"source": "builtin"}) for m in records.models}
+    corpus, corpus_vectors, embedder = corpus_selection(args.shared, args.per_task, args.cache_dir)
+    for p in corpus:
+        papers.setdefault(p.id, p.model_copy(update={"source": "builtin"}))
+    models = {}
+    for m in records.models:
+        models.setdefault(m.name.lower(), m.model_copy(update={"source": "builtin"}))
 
+    from muselab.catalog.builtin import curated_models
+    from muselab.search.index import paper_text
+
+    all_models = {m.name.lower(): m for m in list(models.values()) + curated_models()}
+    ordered_papers = sorted(papers.values(), key=lambda p: p.id)
+    ordered_models = sorted(all_models.values(), key=lambda m: m.name.lower())
     write_gzip(DATA / "models.json.gz", json.dumps(
-        [m.model_dump(exclude_defaults=True) | {"name": m.name, "task": m.task} for m in sorted(models.values(), key=lambda m: m.name)],
+        [m.model_dump(exclude_defaults=True) | {"name": m.name, "task": m.task} for m in sorted(models.values(), key=lambda m: m.name.lower())],
         ensure_ascii=False, indent=0))
     write_gzip(DATA / "papers.jsonl.gz", "".join(
         json.dumps(p.model_dump(exclude_defaults=True) | {"id": p.id, "title": p.title}, ensure_ascii=False) + "\n"
-        for p in sorted(papers.values(), key=lambda p: p.id)))
-    print(f"wrote {len(models)} models and {len(papers)} papers to {DATA}")
+        for p in ordered_papers))
+
+    # embeddings: the corpus's own vectors where they exist, MiniLM (ONNX) for the rest
+    texts = {p.id: paper_text(p.title, p.summary) for p in ordered_papers}
+    todo = [i for i in texts if i not in corpus_vectors]
+    fresh = dict(zip(todo, embedder.encode([texts[i] for i in todo]))) if todo else {}
+    write_vectors(DATA / "papers.vectors", [(i, content_hash(t), corpus_vectors.get(i, fresh.get(i)))
+                                            for i, t in texts.items()])
+    mtexts = {m.name: m.embed_text() for m in ordered_models}
+    mvecs = embedder.encode(list(mtexts.values()))
+    write_vectors(DATA / "models.vectors", [(n, content_hash(t), v) for (n, t), v in zip(mtexts.items(), mvecs)])
+    print(f"wrote {len(models)} generated models ({len(all_models)} with the curated ones) and {len(papers)} papers "
+          f"({len(corpus)} from the corpus) to {DATA}")
 
 
 if __name__ == "__main__":

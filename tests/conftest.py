@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,10 +25,31 @@ def need_shared():
         pytest.skip("../shared (seeds, tools) is not beside the project")
 
 
+@pytest.fixture(scope="session")
+def template_store(tmp_path_factory):
+    """The built-in catalog loaded once; each test gets its own copy."""
+    from muselab.catalog import open_store
+    from muselab.settings import Settings
+
+    path = tmp_path_factory.mktemp("template") / "catalog.db"
+    store = open_store(Settings(db=path))
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory):
+    """One cache for the session: the ONNX embedder is exported once, not per test."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
+def isolated(tmp_path, monkeypatch, template_store, cache_dir):
     """A fresh store and settings per test; the real user dirs are never touched."""
+    shutil.copyfile(template_store, tmp_path / "catalog.db")
     monkeypatch.setenv("MUSELAB_DB", str(tmp_path / "catalog.db"))
+    monkeypatch.setenv("MUSELAB_CACHE_DIR", str(cache_dir))
     monkeypatch.setenv("MUSELAB_SETTINGS", str(tmp_path / "no-settings.toml"))
     monkeypatch.setenv("MUSELAB_PROGRESS", "false")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -49,6 +71,20 @@ def run_muselab(*args, env=None, input=None, timeout=120) -> subprocess.Complete
     """Run muselab as a real process, to see exactly what a user sees (exit code, stderr)."""
     return subprocess.run([sys.executable, "-m", "muselab", *map(str, args)], capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, input=input, timeout=timeout)
+
+
+@pytest.fixture
+def settings(isolated):
+    from muselab.settings import Settings
+
+    return Settings.load()
+
+
+@pytest.fixture
+def embedder(settings):
+    from muselab.search.embed import get_embedder
+
+    return get_embedder(settings.embedder, settings.cache_dir, 0)
 
 
 @pytest.fixture

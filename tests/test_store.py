@@ -17,7 +17,7 @@ from muselab.catalog.store import Store
 
 def paper_line(i, **extra):
     return json.dumps({"id": f"2501.{i:05d}", "title": f"Paper {i} on anime super-resolution",
-                       "summary": f"We upscale cartoons, number {i}.", "authors": ["A. B"],
+                       "summary": f"We upscale quokkagrams, number {i}.", "authors": ["A. B"],
                        "categories": ["cs.CV"], **extra}) + "\n"
 
 
@@ -53,7 +53,7 @@ def test_arxiv_ingest_is_idempotent_and_searchable(store, tmp_path):
     assert again[0].changed == 0
     p = store.paper("2501.00007")
     assert p.title == "Paper 7 on anime super-resolution" and p.authors == ["A. B"]
-    rows = store.conn.execute("SELECT count(*) FROM papers_fts WHERE papers_fts MATCH 'cartoons'").fetchone()
+    rows = store.conn.execute("SELECT count(*) FROM papers_fts WHERE papers_fts MATCH 'quokkagrams'").fetchone()
     assert rows[0] == 50
 
 

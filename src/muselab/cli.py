@@ -224,6 +224,14 @@ def ingest(state: State, kind, path, vectors, no_embed):
     if not no_embed:
         _embed(state, kinds=[k for k, n in (("papers", sum(r.papers for r in reports)),
                                             ("models", sum(r.models for r in reports))) if n])
+    if any(r.papers for r in reports):
+        import time
+
+        from muselab.search.bm25 import bm25_index
+
+        t0 = time.perf_counter()
+        index = bm25_index(state.store, state.settings.cache_dir)  # built now, so the first search is fast
+        click.echo(f"lexical index: {len(index.ids)} papers ({time.perf_counter() - t0:.1f} s)")
 
 
 def _embed(state: State, kinds: list[str]) -> None:
@@ -309,7 +317,8 @@ def search(state: State, kind, query, k, mode, fmt):
             hits = lexical(store, query, k)
         else:
             guess = state.identifier()(query) if mode == "task" else None
-            hits = PaperSearch(store, state.embedder).search(query, mode=mode, k=k, guess=guess, tasks=store.tasks())
+            search_ = PaperSearch(store, state.embedder, state.settings.cache_dir)
+            hits = search_.search(query, mode=mode, k=k, guess=guess, tasks=store.tasks())
         rows = [(h.score, h.id, p.title) for h in hits if (p := store.paper(h.id))]
     else:
         rows = _search_models(state, query, k, mode)
@@ -362,7 +371,7 @@ def eval_papers_cmd(state: State, bench_file, mode, fmt):
     store = state.store
     embedder = state.embedder if mode != "lexical" else None
     identify_fn = state.identifier() if mode == "task" else None
-    result = eval_papers(store, PaperSearch(store, embedder), store.tasks(), identify_fn, bench, mode,
+    result = eval_papers(store, PaperSearch(store, embedder, state.settings.cache_dir), store.tasks(), identify_fn, bench, mode,
                          progress=state.settings.progress)
     if fmt == "json":
         click.echo(json.dumps(result, indent=2))

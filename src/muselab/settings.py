@@ -37,6 +37,11 @@ class Settings(BaseModel):
         default_factory=_cache_dir,
         description="Where derived files live: the ONNX embedder, tokenizer files, workflow node outputs.",
     )
+    builtin_papers: bool = Field(
+        True,
+        description="Load the built-in catalog's papers into a new store. Turn off to search exactly one "
+        "ingested corpus, e.g. to benchmark against a baseline over that corpus.",
+    )
     progress: bool = Field(True, description="Show progress bars on long work (ingest, embedding, workflow runs).")
     max_prompt_bytes: int = Field(
         1_000_000, gt=0, description="Largest prompt or answer file accepted; seed prompts are about 6 kB."

@@ -8,6 +8,7 @@ a model name of its own; the verifier checks that afterwards.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from muselab.answer.context import Context, Source
@@ -95,6 +96,7 @@ def model_fits(ctx: Context, store, tasks: dict[str, Task]) -> list[tuple[Source
 # -- step 2: relevance of each given source ----------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def stem_seq(text: str) -> list[str]:
     """Content-word stems in order, hyphenated words split ('real-world' -> real, world)."""
     return [stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS and len(w) > 1]
@@ -114,16 +116,16 @@ def technique_phrases(task: Task, tasks: dict[str, Task]) -> dict[str, tuple[str
     return out
 
 
-def _contains(seq: list[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    return any(tuple(seq[i:i + n]) == phrase for i in range(len(seq) - n + 1))
+def ngrams(seq: list[str], longest: int) -> set[tuple[str, ...]]:
+    return {tuple(seq[i:i + n]) for n in range(1, longest + 1) for i in range(len(seq) - n + 1)}
 
 
 def rate(src: Source, question: str, phrases: dict[str, tuple[str, ...]]) -> SourceNote:
     """How closely a source bears on the question: by the field's terms (method) and by the question's words."""
     doc = stem_seq(f"{src.name} {src.summary}")
+    grams = ngrams(doc, max((len(p) for p in phrases.values()), default=1))
     q_stems = set(stem_seq(question)) - GENERIC
-    by_method = [t for t, seq in phrases.items() if _contains(doc, seq) and not set(seq) <= q_stems]
+    by_method = [t for t, seq in phrases.items() if seq in grams and not set(seq) <= q_stems]
     shown = {stem(w): w for w in re.findall(r"[a-z0-9]+", question.lower())}
     by_question = sorted(shown.get(w, w) for w in q_stems & set(doc))
     score = 3.0 * len(by_method) + len(by_question)

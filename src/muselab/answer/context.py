@@ -77,12 +77,12 @@ class Context:
 
     def allowed_links(self) -> set[str]:
         """Every URL written anywhere in the given sources, normalised."""
-        return {norm_url(u) for u in find_urls(self._source_text())}
+        return {norm_url(u) for u in find_urls(self.source_text())}
 
     def allowed_arxiv_ids(self) -> set[str]:
-        return arxiv_ids(self._source_text())
+        return arxiv_ids(self.source_text())
 
-    def _source_text(self) -> str:
+    def source_text(self) -> str:
         return "\n".join("\n".join(s.to_lines(True)) for s in self.sources)
 
     def to_prompt(self) -> str:

@@ -61,12 +61,14 @@ def find_parts(answer: str) -> dict[str, int]:
 
 def outside_names(answer: str, ctx: Context, catalog_names: Iterable[str]) -> list[str]:
     given = {m.name.lower() for m in ctx.models}
-    catalog = {n.lower() for n in catalog_names}
+    # words the given sources themselves use (titles, summaries) may be quoted freely
+    quoted = {t.group(0).rstrip(".").lower() for t in NAME_TOKEN_RE.finditer(ctx.source_text())}
+    catalog = catalog_names if isinstance(catalog_names, frozenset) else {n.lower() for n in catalog_names}
     found = []
     for m in NAME_TOKEN_RE.finditer(answer):
         token = m.group(0).rstrip(".")
         low = token.lower()
-        if low in given or any(low in g for g in given):
+        if low in given or low in quoted or any(low in g for g in given):
             continue
         prefix, rest = token.split("-", 1)
         looks_like_name = prefix in PREFIXES and re.search(r"[A-Z0-9]", rest)

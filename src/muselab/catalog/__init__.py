@@ -10,6 +10,6 @@ def open_store(settings) -> Store:
     from muselab.catalog import builtin
 
     store = Store(settings.db)
-    if store.get_meta("builtin_version") != builtin.version():
-        builtin.load_into(store)
+    if store.get_meta("builtin_version") != builtin.version(settings.builtin_papers):
+        builtin.load_into(store, with_papers=settings.builtin_papers)
     return store

@@ -18,11 +18,14 @@ from muselab.catalog.records import Model, Paper
 from muselab.catalog.taxonomy import builtin_tasks
 
 DATA = files("muselab.catalog").joinpath("data")
-DATA_FILES = ("taxonomy.toml", "models.toml", "models.json.gz", "papers.jsonl.gz")
+DATA_FILES = ("taxonomy.toml", "models.toml", "models.json.gz", "papers.jsonl.gz",
+              "papers.vectors.f16", "papers.vectors.ids.json", "models.vectors.f16", "models.vectors.ids.json")
+SPACE = "all-MiniLM-L6-v2"  # the vector space of the shipped embeddings (see muselab.search.embed)
+ROW_BYTES = 384 * 2
 
 
-def version() -> str:
-    h = hashlib.sha1()
+def version(with_papers: bool = True) -> str:
+    h = hashlib.sha1(b"papers" if with_papers else b"no papers")
     for name in DATA_FILES:
         f = DATA.joinpath(name)
         if f.is_file():
@@ -50,7 +53,16 @@ def papers() -> list[Paper]:
     return [Paper(**json.loads(line)) for line in lines if line.strip()]
 
 
-def load_into(store) -> None:
+def vectors(kind: str) -> list[tuple[str, str, bytes]]:
+    """(id, content hash, float16 bytes) rows, read without numpy so `answer` stays light."""
+    ids, raw = DATA.joinpath(f"{kind}.vectors.ids.json"), DATA.joinpath(f"{kind}.vectors.f16")
+    if not ids.is_file() or not raw.is_file():
+        return []
+    data = raw.read_bytes()
+    return [(i, h, data[r * ROW_BYTES:(r + 1) * ROW_BYTES]) for r, (i, h) in enumerate(json.loads(ids.read_text()))]
+
+
+def load_into(store, with_papers: bool = True) -> None:
     """Write the built-in catalog in one transaction (curated records win)."""
     curated = curated_models()
     names = {m.name.lower() for m in curated}
@@ -59,8 +71,11 @@ def load_into(store) -> None:
         store.conn.execute("DELETE FROM tasks WHERE source = 'builtin'")
         store.upsert_tasks(builtin_tasks())
         store.upsert_models(generated + curated)
-        store.upsert_papers(papers())
-        store.set_meta("builtin_version", version())
+        if with_papers:
+            store.upsert_papers(papers())
+            store.put_vectors("papers", SPACE, vectors("papers"))
+        store.put_vectors("models", SPACE, vectors("models"))
+        store.set_meta("builtin_version", version(with_papers))
 
 
 def example_prompts() -> list:

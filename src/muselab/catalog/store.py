@@ -39,12 +39,14 @@ def _upsert_sql(table: str, columns: list[str], key: str) -> str:
     record it only fills empty fields, so curated knowledge is never overwritten."""
     placeholders = ", ".join("?" for _ in columns)
     others = [c for c in columns if c not in (key, "source")]
-    sets = [
-        f"{c} = CASE WHEN {table}.source IS excluded.source THEN COALESCE(excluded.{c}, {table}.{c}) "
-        f"ELSE COALESCE({table}.{c}, excluded.{c}) END"
+    merged = {
+        c: f"CASE WHEN {table}.source IS excluded.source THEN COALESCE(excluded.{c}, {table}.{c}) "
+           f"ELSE COALESCE({table}.{c}, excluded.{c}) END"
         for c in others
-    ]
-    changed = " OR ".join(f"{table}.{c} IS NOT excluded.{c}" for c in others)
+    }
+    sets = [f"{c} = {expr}" for c, expr in merged.items()]
+    # touch the row only when the merge changes something, so re-ingesting counts (and costs) nothing
+    changed = " OR ".join(f"({expr}) IS NOT {table}.{c}" for c, expr in merged.items())
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) "
         f"ON CONFLICT({key}) DO UPDATE SET {', '.join(sets)} WHERE {changed}"
@@ -161,13 +163,20 @@ class Store:
 
     def upsert_papers(self, papers: Iterable[Paper]) -> int:
         sql = _upsert_sql("papers", PAPER_COLUMNS, "id")
-        return self.conn.executemany(sql, (_row_values(p, PAPER_COLUMNS) for p in papers)).rowcount
+        changed = self.conn.executemany(sql, (_row_values(p, PAPER_COLUMNS) for p in papers)).rowcount
+        if changed:
+            self.set_meta("papers_version", str(self.conn.total_changes))  # the lexical index is rebuilt
+        return changed
 
     # -- reads -------------------------------------------------------------
 
     def tasks(self) -> dict[str, Task]:
-        rows = self.conn.execute("SELECT data FROM tasks ORDER BY id")
-        return {t.id: t for t in (Task.model_validate_json(r[0]) for r in rows)}
+        """The taxonomy (kept in memory until a write changes the tasks table)."""
+        version = self.conn.execute("SELECT count(*), group_concat(length(data)) FROM tasks").fetchone()
+        if getattr(self, "_tasks", None) is None or self._tasks[0] != version:
+            rows = self.conn.execute("SELECT data FROM tasks ORDER BY id")
+            self._tasks = (version, {t.id: t for t in (Task.model_validate_json(r[0]) for r in rows)})
+        return self._tasks[1]
 
     def model(self, name: str) -> Model | None:
         row = self.conn.execute("SELECT * FROM models WHERE name = ? COLLATE NOCASE", (name,)).fetchone()
@@ -182,8 +191,12 @@ class Store:
             rows = self.conn.execute("SELECT * FROM models ORDER BY name")
         return [_from_row(Model, r) for r in rows]
 
-    def model_names(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT name FROM models")]
+    def model_names(self) -> frozenset[str]:
+        """Every model name, lower-cased (kept in memory until the models change)."""
+        version = (self.count("models"), self.get_meta("models_version"))
+        if getattr(self, "_names", None) is None or self._names[0] != version:
+            self._names = (version, frozenset(r[0].lower() for r in self.conn.execute("SELECT name FROM models")))
+        return self._names[1]
 
     def paper(self, paper_id: str) -> Paper | None:
         row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()
@@ -195,10 +208,8 @@ class Store:
     # -- embeddings (vectors stored as float16) ------------------------------
 
     def put_vectors(self, kind: str, space: str, rows) -> int:
-        """rows: (id, content hash, float vector). Call inside transaction()."""
-        import numpy as np
-
-        data = [(kind, i, space, h, np.asarray(v, dtype=np.float16).tobytes()) for i, h, v in rows]
+        """rows: (id, content hash, vector as floats or as float16 bytes). Call inside transaction()."""
+        data = [(kind, i, space, h, v if isinstance(v, bytes) else _f16_bytes(v)) for i, h, v in rows]
         self.conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?, ?)", data)
         self.set_meta("vectors_version", f"{kind}:{self.conn.total_changes}")
         return len(data)
@@ -220,6 +231,12 @@ class Store:
     def count(self, table: str) -> int:
         assert table in {"tasks", "models", "papers", "embeddings"}
         return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def _f16_bytes(vector) -> bytes:
+    import numpy as np
+
+    return np.asarray(vector, dtype="<f2").tobytes()
 
 
 def _split_sql(sql: str) -> list[str]:

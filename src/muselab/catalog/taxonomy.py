@@ -25,6 +25,7 @@ def builtin_tasks() -> tuple[Task, ...]:
     return tuple(Task(**t) for t in raw["task"])
 
 
+@cache
 def parse_cue(cue: str) -> tuple[str, float]:
     """'vram=3' -> ('vram', 3.0); 'upscale' -> ('upscale', 1.0)."""
     phrase, _, weight = cue.rpartition("=") if "=" in cue else (cue, "", "")

@@ -62,20 +62,32 @@ def paper_source(p: Paper) -> Source:
     return Source(name=p.title, kind="paper", paper_url=url, github_url=p.github_url, summary=p.summary)
 
 
+def ensure_model_vectors(store, embedder, settings) -> None:
+    """Models are few: embed any that lack a vector (new plugins, edited records) before recommending."""
+    from muselab.search.index import embed_missing
+
+    version = f"{store.get_meta('models_version')}:{embedder.space}"
+    if store.get_meta("models_embedded") != version:
+        embed_missing(store, embedder, "models", max_tokens=settings.embed_max_tokens, progress=settings.progress)
+        store.set_meta("models_embedded", version)
+
+
 def ask(question: str, store, settings, embedder, k_models: int, k_papers: int, mode: str = "task") -> AskResult:
     question = check_question(question, settings.max_question_chars)
     if store.count("papers") == 0:
         raise StoreError("the catalog has no papers; add some with `muselab ingest arxiv FILE.jsonl.gz` "
                          "(or `muselab ingest diffusers diffusers_papers.json`)")
     tasks = store.tasks()
+    ensure_model_vectors(store, embedder, settings)
     # 1. what the question is about
     qvec = embedder.encode([question])[0]
     vectors = TaskVectors(tasks, embedder, settings.cache_dir)
     guess = identify(question, tasks, meaning=vectors.meaning(qvec))
     # 2. models for that task
-    recs = recommend(store, question, guess.task, tasks, qvec=qvec, space=embedder.space, k=k_models)
+    recs = recommend(store, question, guess.task, tasks, qvec=qvec, space=embedder.space, k=k_models,
+                     cache_dir=settings.cache_dir)
     # 3. papers
-    search = PaperSearch(store, embedder)
+    search = PaperSearch(store, embedder, settings.cache_dir, task_vectors=vectors)
     hits: list[Hit] = search.search(question, mode=mode, k=k_papers, guess=guess, tasks=tasks, qvec=qvec)
     papers = [(p, h.score) for h in hits if (p := store.paper(h.id))]
     ctx = Context(question=question, models=[model_source(r.model) for r in recs],

@@ -64,7 +64,7 @@ class OnnxMiniLM:
     def prepare(self) -> Path:
         """Export (and quantise) the ONNX graph if it is missing or stale."""
         src = model_dir() / "model.safetensors"
-        stamp = {"source": str(src), "size": src.stat().st_size, "format": 1}
+        stamp = {"source": str(src), "size": src.stat().st_size, "format": 2}
         if _fresh(self.path, stamp):
             return self.path
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -91,6 +91,8 @@ class OnnxMiniLM:
 
             opts = ort.SessionOptions()
             opts.log_severity_level = 3
+            # idle worker threads would otherwise spin for a while after each run, slowing what follows
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             if self.threads:
                 opts.intra_op_num_threads = self.threads
             self._session = ort.InferenceSession(str(self.prepare()), opts, providers=["CPUExecutionProvider"])
@@ -163,7 +165,7 @@ def _export_onnx(src: Path, dest: Path) -> None:
     import torch
     from transformers import AutoModel
 
-    base = AutoModel.from_pretrained(str(src)).eval()
+    base = AutoModel.from_pretrained(str(src), attn_implementation="eager").eval()
 
     class Pooled(torch.nn.Module):
         def __init__(self, bert):
@@ -178,10 +180,15 @@ def _export_onnx(src: Path, dest: Path) -> None:
             return torch.nn.functional.normalize(pooled, dim=-1)
 
     ids = torch.ones(2, 8, dtype=torch.long)
+    mask = torch.ones_like(ids)
+    mask[1, 5:] = 0  # trace with padding, so no "mask is all ones" shortcut is baked into the graph
     axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
             "token_type_ids": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}}
-    with torch.no_grad():
-        torch.onnx.export(Pooled(base), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(dest),
+    import warnings
+
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's tracing notes are about shapes we keep dynamic
+        torch.onnx.export(Pooled(base), (ids, mask, torch.zeros_like(ids)), str(dest),
                           input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["embedding"],
                           dynamic_axes=axes, opset_version=17, dynamo=False)
 

@@ -1,7 +1,7 @@
 """Model recommendation: models of the identified task, ranked by how well they fit the question.
 
 Score = task fit (the task itself, else its family) + meaning (cosine between
-the question and the model's description) + lexical match (FTS5 over names,
+the question and the model's description) + lexical match (BM25 over names,
 categories, summaries and tags) + the question's specifics the model matches
 (content such as anime or photo, the scale asked for) + a small bonus for models
 that can run here. Near-identical variants of one model family are shown once.
@@ -12,14 +12,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 
 from muselab.catalog.records import Model, Task
 from muselab.search.index import load_index
-from muselab.search.papers import lexical
+from muselab.search.papers import fts_terms, lexical
 from muselab.search.tasks import family, normalise
 
 DOMAINS = ("anime", "cartoon", "illustration", "manga", "photo", "portrait", "face", "video", "pixel art", "sketch",
            "line art", "game", "text")
+SCALE_RE = re.compile(r"(?<![a-z0-9])(\d{1,2})\s?x(?![a-z0-9])|(?<![a-z0-9])x(\d{1,2})(?![a-z0-9])")
 
 
 @dataclass
@@ -29,73 +31,99 @@ class Recommendation:
     fits: bool
 
 
-_MODELS: dict = {}
+class ModelTable:
+    """The catalog's models with what scoring needs, prepared once per catalog version."""
+
+    def __init__(self, models: list[Model]):
+        self.models = models
+        self.names = [m.name for m in models]
+        self.row = {m.name.lower(): i for i, m in enumerate(models)}
+        self.tasks = np.array([m.task for m in models])
+        about = [f"{m.name} {m.category} {m.summary} {' '.join(m.tags)}".lower() for m in models]
+        self.domains = {d: np.array([d in a for a in about], dtype=float) for d in DOMAINS}
+        scales = [model_scale(m) or 0 for m in models]
+        self.scales = np.array(scales)
+        self.families = [family_key(m) for m in models]
+        self.prior = np.array([(0.8 if m.runnable else 0.0) + (0.3 if m.summary else 0.0) for m in models])
+        self._index_rows: tuple = (None, None)
+
+    def rows_of(self, index) -> np.ndarray:
+        """For each vector of a models index, the row of its model here (-1 if none)."""
+        if self._index_rows[0] is not index:
+            self._index_rows = (index, np.array([self.row.get(i.lower(), -1) for i in index.ids]))
+        return self._index_rows[1]
 
 
-def all_models(store) -> list[Model]:
+_TABLES: dict = {}
+
+
+def model_table(store) -> ModelTable:
     key = str(store.path)
-    version = (store.count("models"), store.get_meta("builtin_version"), store.get_meta("models_version"))
-    hit = _MODELS.get(key)
+    version = (store.count("models"), store.get_meta("models_version"), store.get_meta("builtin_version"))
+    hit = _TABLES.get(key)
     if hit and hit[0] == version:
         return hit[1]
-    models = store.models()
-    _MODELS[key] = (version, models)
-    return models
+    table = ModelTable(store.models())
+    _TABLES[key] = (version, table)
+    return table
 
 
 def question_specifics(question: str) -> tuple[set[str], int | None]:
     q = normalise(question)
     domains = {d for d in DOMAINS if re.search(rf"(?<![a-z]){d}", q)}
-    scale = re.search(r"(?<![a-z0-9])(\d{1,2})\s?x(?![a-z0-9])|(?<![a-z0-9])x(\d{1,2})(?![a-z0-9])", q)
+    scale = SCALE_RE.search(q)
     return domains, int(scale.group(1) or scale.group(2)) if scale else None
 
 
 def model_scale(m: Model) -> int | None:
-    text = " ".join(m.tags) + " " + m.category + " " + m.name
-    s = re.search(r"(?<![a-z0-9])(\d{1,2})x(?![a-z0-9])|(?<![a-z0-9])x(\d{1,2})(?![a-z0-9])", text.lower())
+    s = SCALE_RE.search(f"{' '.join(m.tags)} {m.category} {m.name}".lower())
     return int(s.group(1) or s.group(2)) if s else None
 
 
 def family_key(m: Model) -> str:
     """Variants share the words before their size/version suffixes: AnimeJaNai-v2-Compact ~ AnimeJaNai-v2-UltraCompact."""
-    words = re.findall(r"[a-z]+", (m.display_name or m.name).lower())
-    return " ".join(words[:2])
+    return " ".join(re.findall(r"[a-z]+", (m.display_name or m.name).lower())[:2])
+
+
+def lexical_scores(store, question: str, table: ModelTable, cache_dir) -> np.ndarray:
+    out = np.zeros(len(table.models))
+    if cache_dir is not None:
+        from muselab.search.bm25 import bm25_index
+
+        index = bm25_index(store, cache_dir, "models")
+        hits = index.top(" ".join(fts_terms(question)), 200)
+    else:
+        hits = [(h.id, h.score) for h in lexical(store, question, 200, table="models")]
+    for name, score in hits:
+        if (r := table.row.get(name.lower())) is not None:
+            out[r] = score
+    return out / (out.max() or 1.0)
 
 
 def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=None, space: str | None = None,
-              k: int = 3) -> list[Recommendation]:
-    models = all_models(store)
+              k: int = 3, cache_dir=None) -> list[Recommendation]:
+    table = model_table(store)
     fam = family(task.id, tasks)
-    domains, scale = question_specifics(question)
-    lex = {h.id.lower(): h.score for h in lexical(store, question, 200, table="models")}
-    top_lex = max(lex.values(), default=1.0) or 1.0
-    sims = {}
+    fit = np.where(table.tasks == task.id, 3.0, np.where(np.isin(table.tasks, list(fam)), 2.0, 0.0))
+    meaning = np.zeros(len(table.models))
     if qvec is not None and space:
         index = load_index(store, "models", space)
         if len(index):
-            sims = dict(zip(index.ids, index.scores(qvec).tolist()))
-    scored = []
-    for m in models:
-        fit = 3.0 if m.task == task.id else 2.0 if m.task in fam else 0.0
-        about = f"{m.name} {m.category} {m.summary} {' '.join(m.tags)}".lower()
-        specifics = sum(1.0 for d in domains if d in about)
-        if scale and m.task == "super-resolution":
-            ms = model_scale(m)
-            specifics += 1.0 if ms == scale else (-0.5 if ms else 0.0)
-        score = (fit + 4.0 * sims.get(m.name, 0.0) + lex.get(m.name.lower(), 0.0) / top_lex
-                 + 1.2 * specifics + (0.8 if m.runnable else 0.0) + (0.3 if m.summary else 0.0))
-        scored.append((score, m, fit > 0))
-    scored.sort(key=lambda x: (-x[0], x[1].name))
+            rows = table.rows_of(index)
+            ok = rows >= 0
+            meaning[rows[ok]] = index.scores(qvec)[ok]
+    domains, scale = question_specifics(question)
+    specifics = sum((table.domains[d] for d in domains), np.zeros(len(table.models)))
+    if scale:
+        sized = (table.scales > 0) & (table.tasks == "super-resolution")
+        specifics = specifics + np.where(sized, np.where(table.scales == scale, 1.0, -0.5), 0.0)
+    score = fit + 4.0 * meaning + lexical_scores(store, question, table, cache_dir) + 1.2 * specifics + table.prior
     out, seen = [], set()
-    for score, m, fits in scored:
-        fk = family_key(m)
-        if fk in seen:
+    for r in np.lexsort((np.arange(len(score)), -score)):
+        if table.families[r] in seen:
             continue
-        seen.add(fk)
-        out.append(Recommendation(m, score, fits))
+        seen.add(table.families[r])
+        out.append(Recommendation(table.models[r], float(score[r]), bool(fit[r] > 0)))
         if len(out) >= k:
             break
     return out
-
-
-__all__ = ["Recommendation", "recommend"]

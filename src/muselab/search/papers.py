@@ -1,13 +1,18 @@
-"""Paper retrieval: lexical (FTS5 BM25), dense (MiniLM cosine), hybrid (RRF) and task mode.
+"""Paper retrieval: lexical (FTS5's BM25), dense (MiniLM cosine), hybrid (RRF) and task mode.
 
 Task mode is what `ask` uses. Novice users describe an effect in their own
 words ("I blew up a blurry screenshot and it came out crisp"); papers use the
 field's words ("real-world super-resolution"). Task mode bridges the two with
-the identified task: it adds the task's vocabulary as a second lexical query
-and the task's description as a second dense query, fuses all four rankings
-with reciprocal rank fusion (the question's own rankings weigh most), and
-finally demotes near-duplicates so the top papers are not three versions of
-one idea.
+the identified task: besides the question's own BM25 and dense rankings it
+ranks by the question plus the task's vocabulary (BM25) and by the question's
+vector moved towards the task's description (dense), and fuses the four
+rankings with reciprocal rank fusion. The question's own rankings weigh less
+when few of its words are the field's (a novice's everyday words find papers
+about the everyday subject, not the technique). Finally near-duplicates are
+kept out of the top so the first papers are not three versions of one idea.
+
+All rankings are score arrays over one universe (every paper, in the BM25
+index's order), so fusion is a few NumPy operations.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ import numpy as np
 
 from muselab.catalog.records import Task
 from muselab.search.index import load_index, top_k
-from muselab.text import STOPWORDS
+from muselab.text import STOPWORDS, stem
 
 RRF_K = 60
 DEPTH = 300  # how deep each ranking goes into the fusion
+QUERY_TERMS = 40  # an expanded query keeps the question's words, then the task's, up to this many
 MODES = ("task", "hybrid", "lexical", "dense")
 
 
@@ -32,7 +38,7 @@ class Hit:
     score: float
 
 
-def fts_terms(text: str, limit: int = 40) -> list[str]:
+def fts_terms(text: str, limit: int = QUERY_TERMS) -> list[str]:
     words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS and len(w) > 1]
     return list(dict.fromkeys(words))[:limit]
 
@@ -42,24 +48,25 @@ def fts_query(terms: list[str]) -> str:
 
 
 def lexical(store, text: str, k: int = DEPTH, table: str = "papers") -> list[Hit]:
-    """BM25 over title and summary (title weighted double) with SQLite FTS5."""
+    """BM25 straight from SQLite FTS5 (papers: title weighted double; models: both names double).
+    Needs neither NumPy nor a model; for the many words of long questions PaperSearch uses search.bm25."""
     terms = fts_terms(text)
     if not terms:
         return []
     key = "id" if table == "papers" else "name"
-    sql = (f"SELECT t.{key}, bm25({table}_fts, 2.0, 1.0) AS s FROM {table}_fts "
+    weights = "2.0, 1.0" if table == "papers" else "2.0, 2.0, 1.0, 1.0, 1.0"
+    sql = (f"SELECT t.{key}, bm25({table}_fts, {weights}) AS s FROM {table}_fts "
            f"JOIN {table} t ON t.rowid = {table}_fts.rowid WHERE {table}_fts MATCH ? ORDER BY s LIMIT ?")
-    if table == "models":
-        sql = sql.replace("bm25(models_fts, 2.0, 1.0)", "bm25(models_fts, 2.0, 2.0, 1.0, 1.0, 1.0)")
     return [Hit(i, -s) for i, s in store.conn.execute(sql, (fts_query(terms), k))]
 
 
-def rrf(rankings: list[tuple[list[Hit], float]], k: int = RRF_K) -> list[Hit]:
-    """Weighted reciprocal rank fusion."""
+def rrf(rankings: list[tuple[list, float]], k: int = RRF_K) -> list[Hit]:
+    """Weighted reciprocal rank fusion of rankings given as lists of Hits or ids; ties by id."""
     fused: dict[str, float] = {}
-    for hits, weight in rankings:
-        for rank, h in enumerate(hits[:DEPTH]):
-            fused[h.id] = fused.get(h.id, 0.0) + weight / (k + rank + 1)
+    for ranking, weight in rankings:
+        for rank, item in enumerate(ranking[:DEPTH]):
+            key = item.id if isinstance(item, Hit) else item
+            fused[key] = fused.get(key, 0.0) + weight / (k + rank + 1)
     return [Hit(i, s) for i, s in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
@@ -69,46 +76,136 @@ def task_text(task: Task, parent: Task | None = None) -> str:
     return f"{task.name}. {task.definition} {', '.join(vocab)}"
 
 
+def ranking(scores: np.ndarray, depth: int = DEPTH) -> np.ndarray:
+    """Positions of the best `depth` positive scores, best first (ties: lower position first)."""
+    hit = np.flatnonzero(scores > 0)
+    if len(hit) > depth:
+        hit = hit[np.argpartition(-scores[hit], depth - 1)[:depth]]
+    return hit[np.lexsort((hit, -scores[hit]))]
+
+
+def fuse(rankings: list[tuple[np.ndarray, float]], n: int, k: int = RRF_K) -> np.ndarray:
+    """Weighted reciprocal rank fusion over positions: sum of weight / (k + rank) per ranking."""
+    fused = np.zeros(n)
+    for ranked, weight in rankings:
+        fused[ranked] += weight / (k + np.arange(1, len(ranked) + 1))
+    return fused
+
+
+_FIELD_WORDS: dict = {}
+
+
+def field_share(question: str, tasks: dict[str, Task]) -> float:
+    """The share of the question's words (everyday image words aside) that are the field's words,
+    i.e. in some task's vocabulary: low for a novice describing an effect, near 1 for keywords."""
+    from muselab.answer.compose import GENERIC  # words everybody uses about images: not the field's
+
+    key = id(tasks)
+    if key not in _FIELD_WORDS or _FIELD_WORDS[key][0] is not tasks:
+        words = {stem(w) for t in tasks.values() for term in t.vocabulary + [t.name] for w in fts_terms(term, 1000)}
+        _FIELD_WORDS[key] = (tasks, words - GENERIC)
+    field = _FIELD_WORDS[key][1]
+    words = [w for w in (stem(w) for w in fts_terms(question, 1000)) if w not in GENERIC]
+    return sum(w in field for w in words) / len(words) if words else 0.0
+
+
+def question_weight(share: float, floor: float = 0.15) -> float:
+    """The question's own rankings count fully once half its words are the field's, less below that;
+    the task's rankings then carry a novice question that describes the effect in everyday words."""
+    return floor + (1.0 - floor) * min(1.0, share / 0.5)
+
+
+_TASK_SCORES: dict = {}  # (store, task, versions) -> cosine of every paper with the task's description
+
+
 class PaperSearch:
-    """Searches the store's papers; the embedder is only loaded by dense work."""
+    """Searches the store's papers. The embedder is loaded only by dense work."""
 
-    def __init__(self, store, embedder=None):
-        self.store, self.embedder = store, embedder
+    def __init__(self, store, embedder=None, cache_dir=None, task_vectors=None):
+        self.store, self.embedder, self.cache_dir, self.task_vectors = store, embedder, cache_dir, task_vectors
 
-    def index(self):
+    # -- the two indexes, and one universe of positions ----------------------------
+
+    def bm25_index(self):
+        from muselab.search.bm25 import bm25_index
+
+        return bm25_index(self.store, self.cache_dir)
+
+    def vectors(self):
         return load_index(self.store, "papers", self.embedder.space)
+
+    def universe(self) -> list[str]:
+        return self.bm25_index().ids
+
+    def bm25_scores(self, text: str) -> np.ndarray:
+        return self.bm25_index().scores(" ".join(fts_terms(text)))
+
+    def dense_scores(self, qvec: np.ndarray) -> np.ndarray:
+        """Cosines over the universe (papers without a vector score 0)."""
+        index = self.vectors()
+        out = np.zeros(len(self.universe()), np.float32)
+        out[self._positions(index)] = index.scores(qvec)
+        return out
+
+    def _positions(self, index) -> np.ndarray:
+        key = ("positions", id(index), id(self.bm25_index()))
+        if key not in _TASK_SCORES:
+            where = {i: p for p, i in enumerate(self.universe())}
+            _TASK_SCORES[key] = np.array([where.get(i, -1) for i in index.ids])
+        positions = _TASK_SCORES[key]
+        if (positions < 0).any():
+            raise RuntimeError("paper vectors and the lexical index disagree; re-run `muselab ingest`")
+        return positions
+
+    def task_dense(self, task: Task, parent: Task | None) -> np.ndarray:
+        """Cosine of every paper with the task's description: constant per task, so computed once."""
+        key = (str(self.store.path), task.id, id(self.vectors()), id(self.bm25_index()))
+        if key not in _TASK_SCORES:
+            tv = self.task_vectors
+            vec = tv.description(task.id) if tv and task.id in tv.position else self.embed(task_text(task, parent))
+            if len(_TASK_SCORES) > 128:
+                _TASK_SCORES.clear()
+            _TASK_SCORES[key] = self.dense_scores(vec)
+        return _TASK_SCORES[key]
 
     def embed(self, text: str) -> np.ndarray:
         return self.embedder.encode([text])[0]
 
-    def dense(self, qvec: np.ndarray, k: int = DEPTH) -> list[Hit]:
-        return [Hit(i, s) for i, s in self.index().top(qvec, k)]
+    # -- modes ---------------------------------------------------------------
 
     def search(self, question: str, mode: str = "task", k: int = 10, guess=None, tasks=None, qvec=None) -> list[Hit]:
         if mode == "lexical":
-            return lexical(self.store, question, k)
+            return self._hits(self.bm25_scores(question), k)
         if qvec is None:
             qvec = self.embed(question)
         if mode == "dense":
-            return self.dense(qvec, k)
-        if mode == "hybrid":
-            return rrf([(lexical(self.store, question), 1.0), (self.dense(qvec), 1.0)])[:k]
-        return self.task_mode(question, qvec, guess, tasks or {}, k)
+            return self._hits(self.dense_scores(qvec), k)
+        q_bm25, q_dense = self.bm25_scores(question), self.dense_scores(qvec)
+        w = question_weight(field_share(question, tasks or {})) if mode == "task" and guess is not None else 1.0
+        rankings = [(ranking(q_bm25), w), (ranking(q_dense), w)]
+        if mode == "task" and guess is not None:
+            rankings += [(r, 1.0) for r in self.task_rankings(question, w * q_bm25, w * q_dense, guess.task, tasks or {})]
+        fused = fuse(rankings, len(self.universe()))
+        hits = self._hits(fused, max(k, 10) + 40)
+        if mode == "task":
+            hits = diversify(hits, self.vectors(), top=min(k, 10))
+        return hits[:k]
 
-    def task_mode(self, question: str, qvec: np.ndarray, guess, tasks: dict[str, Task], k: int) -> list[Hit]:
-        rankings = [(lexical(self.store, question), 1.0), (self.dense(qvec), 1.0)]
-        if guess is not None:
-            task = guess.task
-            parent = tasks.get(task.parent) if task.parent else None
-            vocabulary = task.vocabulary + (parent.vocabulary if parent else [])
-            tvec = self.embed(task_text(task, parent))
-            bridged = qvec + tvec
-            bridged /= np.linalg.norm(bridged)
-            rankings += [
-                (lexical(self.store, f"{question} {' '.join(vocabulary)}"), 1.0),
-                (self.dense(bridged), 1.0),
-            ]
-        return diversify(rrf(rankings), self.index(), top=min(k, 10))[:k]
+    def task_rankings(self, question: str, q_bm25: np.ndarray, q_dense: np.ndarray, task: Task,
+                      tasks: dict[str, Task]) -> list[np.ndarray]:
+        parent = tasks.get(task.parent) if task.parent else None
+        vocabulary = " ".join(task.vocabulary + (parent.vocabulary if parent else []))
+        # BM25 adds up per word, so question + task words = the question's scores + the new words' scores;
+        # a sum of cosines ranks exactly like the cosine with the (normalised) sum of the two vectors
+        q_words = fts_terms(question)
+        extra = [w for w in fts_terms(vocabulary, limit=1000) if w not in q_words][: max(0, QUERY_TERMS - len(q_words))]
+        expanded = q_bm25 + self.bm25_scores(" ".join(extra))
+        bridged = q_dense + self.task_dense(task, parent)
+        return [ranking(expanded), ranking(bridged)]
+
+    def _hits(self, scores: np.ndarray, k: int) -> list[Hit]:
+        ids = self.universe()
+        return [Hit(ids[p], float(scores[p])) for p in ranking(scores, k)]
 
 
 def diversify(hits: list[Hit], index, top: int = 10, too_close: float = 0.93) -> list[Hit]:
@@ -119,8 +216,7 @@ def diversify(hits: list[Hit], index, top: int = 10, too_close: float = 0.93) ->
     for i, h in enumerate(hits):
         if len(chosen) == top:
             break
-        row = index.row.get(h.id)
-        v = index.matrix[row] if row is not None else None
+        v = index.vector(h.id)
         if v is not None and vectors and float(np.max(np.stack(vectors) @ v)) >= too_close:
             held.append(h)
             continue
@@ -132,4 +228,4 @@ def diversify(hits: list[Hit], index, top: int = 10, too_close: float = 0.93) ->
     return chosen + held + hits[i:]
 
 
-__all__ = ["Hit", "MODES", "PaperSearch", "lexical", "rrf", "top_k"]
+__all__ = ["Hit", "MODES", "PaperSearch", "lexical", "rrf", "top_k", "fuse", "ranking"]

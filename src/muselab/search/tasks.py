@@ -18,6 +18,7 @@ from muselab.catalog.records import Task
 from muselab.catalog.taxonomy import parse_cue
 
 
+@lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     text = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
     return re.sub(r"[-_/]+", " ", text)
@@ -35,7 +36,8 @@ def cue_scores(question: str, tasks: dict[str, Task]) -> dict[str, float]:
         total = 0.0
         for cue in t.cues:
             phrase, weight = parse_cue(cue)
-            if cue_re(phrase).search(q):
+            # the substring test is cheap and rules out almost every cue before the regex runs
+            if normalise(phrase) in q and cue_re(phrase).search(q):
                 total += weight
         if total:
             scores[t.id] = total
@@ -120,28 +122,57 @@ def identify(
 
 
 class TaskVectors:
-    """Embeddings of every task's definition and example questions, cached on disk."""
+    """Embeddings of every task's definition, example questions and field description
+    (name, definition and vocabulary, used by paper retrieval), cached on disk."""
 
-    def __init__(self, tasks: dict[str, Task], embedder, cache_dir):
+    _memory: dict = {}
+    _digests: dict = {}
+
+    def __new__(cls, tasks: dict[str, Task], embedder, cache_dir):
         import hashlib
         import json
+
+        fast = (id(tasks), embedder.name, str(cache_dir))
+        if fast in cls._digests and cls._digests[fast][0] is tasks:
+            return cls._digests[fast][1]
+        payload = json.dumps([t.model_dump(include={"id", "name", "definition", "examples", "vocabulary", "parent"})
+                              for t in tasks.values()], sort_keys=True).encode()
+        key = (hashlib.sha1(payload).hexdigest()[:12], embedder.name, str(cache_dir))
+        if key not in cls._memory:
+            self = super().__new__(cls)
+            self._build(tasks, embedder, cache_dir, key[0])
+            cls._memory[key] = self
+        cls._digests[fast] = (tasks, cls._memory[key])
+        return cls._memory[key]
+
+    def __init__(self, tasks, embedder, cache_dir):
+        pass  # built once per taxonomy in __new__
+
+    def _build(self, tasks: dict[str, Task], embedder, cache_dir, digest: str) -> None:
         from pathlib import Path
 
         import numpy as np
 
+        from muselab.search.papers import task_text
+
         self.ids = list(tasks)
-        payload = json.dumps([(t.id, t.name, t.definition, t.examples) for t in tasks.values()]).encode()
-        path = Path(cache_dir) / f"task-vectors-{hashlib.sha1(payload).hexdigest()[:12]}.npz"
+        path = Path(cache_dir) / f"task-vectors-{digest}-{embedder.name}.npz"
         self.owner = [t.id for t in tasks.values() for _ in t.examples]
         if path.is_file():
             data = np.load(path)
-            self.definitions, self.examples = data["definitions"], data["examples"]
+            self.definitions, self.examples, self.descriptions = data["definitions"], data["examples"], data["descriptions"]
         else:
             self.definitions = embedder.encode([f"{t.name}. {t.definition}" for t in tasks.values()])
             self.examples = embedder.encode([e for t in tasks.values() for e in t.examples])
+            self.descriptions = embedder.encode([task_text(t, tasks.get(t.parent) if t.parent else None)
+                                                 for t in tasks.values()])
             path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(path, definitions=self.definitions, examples=self.examples)
+            np.savez(path, definitions=self.definitions, examples=self.examples, descriptions=self.descriptions)
         self.owner_index = {tid: [i for i, o in enumerate(self.owner) if o == tid] for tid in self.ids}
+        self.position = {tid: i for i, tid in enumerate(self.ids)}
+
+    def description(self, task_id: str):
+        return self.descriptions[self.position[task_id]]
 
     def meaning(self, qvec) -> dict[str, float]:
         """Per task, in [0, 1]: half the best example's cosine, half the definition's, rescaled."""

@@ -1,0 +1,119 @@
+"""`muselab ask`: task, models and papers from the catalog, then the same grounded answer."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CHECKER, need_shared, run_muselab
+from muselab.answer.context import parse_prompt
+from muselab.answer.verify import verify
+
+ANIME = ("I enlarged a blurry illustration by 2x and it looked like crisp anime art. "
+         "How do AI models enhance cartoon-style images so sharply?")
+
+
+def test_anime_upscale_question(cli, store, tmp_path):
+    data = json.loads(cli("ask", ANIME, "--format", "json").stdout)
+    assert data["task"]["id"] == "super-resolution" and 0 < data["task"]["confidence"] <= 1
+    models = data["retrieval"]["models"]
+    top = store.model(models[0]["name"])
+    assert top.task == "super-resolution" and "anime" in (" ".join(top.tags) + top.category).lower()
+    assert all(m["fits_task"] for m in models)
+    assert not any(store.model(m["name"]).task == "text-to-image" for m in models)
+    papers = data["retrieval"]["papers"]
+    assert len(papers) == 5
+    assert sum("resolution" in (p["title"] + store.paper(p["id"]).summary).lower() for p in papers) >= 3
+    # the answer is grounded in the prompt that `--show-prompt` prints
+    prompt = cli("ask", ANIME, "--show-prompt").stdout
+    assert prompt == data["prompt"]
+    ctx = parse_prompt(prompt)
+    assert [m.name for m in ctx.models] == [m["name"] for m in models]
+    answer = cli("ask", ANIME).stdout
+    assert verify(answer, ctx, store.model_names()) == []
+    need_shared()
+    (tmp_path / "prompt.txt").write_text(prompt, encoding="utf-8")
+    checked = subprocess.run([sys.executable, str(CHECKER), str(tmp_path / "prompt.txt"), "-"], input=answer,
+                             capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_papers_are_not_near_duplicates(cli, embedder, store):
+    from muselab.search.index import load_index
+
+    data = json.loads(cli("ask", "text to video diffusion models", "--format", "json", "--k-papers", "8").stdout)
+    index = load_index(store, "papers", embedder.space)
+    vecs = [index.vector(p["id"]) for p in data["retrieval"]["papers"]]
+    for i in range(len(vecs)):
+        for j in range(i):
+            assert float(vecs[i] @ vecs[j]) < 0.93
+
+
+@pytest.mark.parametrize("question, task", [
+    ("Should I get an RTX 5090 or is 16GB of VRAM enough for video models?", "hardware-installation"),
+    ("What model was used to make this picture?", "model-identification"),
+    ("How do I turn my photo into a Van Gogh style painting?", "style-transfer"),
+    ("How can I make a LoRA of my dog?", "personalization"),
+])
+def test_task_identification(cli, question, task):
+    data = json.loads(cli("ask", question, "--format", "json").stdout)
+    assert data["task"]["id"] == task
+
+
+def test_help_topic_gets_a_sensible_answer(cli):
+    answer = cli("ask", "ComfyUI crashes with out of memory on my 8GB GPU, what should I change?").stdout
+    assert "**Installation, hardware and performance**" in answer
+    assert "does not fit" not in answer  # models are context here, not candidates for the task
+    assert "VRAM" in answer and "→" in answer
+
+
+def test_close_tasks_are_reported(cli):
+    data = json.loads(cli("ask", "How do I upscale and colorize an old black and white photo?", "--format", "json").stdout)
+    assert data["task"]["runner_up"] is not None
+    if data["task"]["close"]:
+        assert "The question also reads partly as" in data["markdown"]
+
+
+def test_options_change_counts(cli):
+    data = json.loads(cli("ask", ANIME, "--format", "json", "--k-models", "1", "--k-papers", "2").stdout)
+    assert len(data["retrieval"]["models"]) == 1 and len(data["retrieval"]["papers"]) == 2
+
+
+def test_modes(cli):
+    for mode in ("lexical", "dense", "hybrid", "task"):
+        data = json.loads(cli("ask", ANIME, "--format", "json", "--mode", mode).stdout)
+        assert data["retrieval"]["mode"] == mode and data["retrieval"]["papers"]
+
+
+def error_line(proc):
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize("question, fragment", [
+    ("", "the question is empty"),
+    ("   \n\t ", "the question is empty"),
+    ("x" * 100_000, "the question is 100,000 characters; the limit is 4,000"),
+    ("How do upscalers work?\x1b[31m", "control character ('\\x1b' at position 22)"),
+    ("Wie funktionieren diese Bildvergrößerer für Animebilder eigentlich genau?", "does not look English"),
+    ("アニメ風の画像を高解像度にするにはどうすればいいですか", "does not look English"),
+])
+def test_bad_questions(question, fragment):
+    assert fragment in error_line(run_muselab("ask", question))
+
+
+def test_store_without_papers(tmp_path, store):
+    with store.transaction():
+        store.conn.execute("DELETE FROM papers")
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    line = error_line(run_muselab("ask", ANIME))
+    assert "the catalog has no papers; add some with `muselab ingest arxiv" in line
+
+
+def test_corrupted_store(tmp_path):
+    db = tmp_path / "bad.db"
+    db.write_bytes(b"\x00garbage" * 1000)
+    assert "is damaged" in error_line(run_muselab("--db", db, "ask", ANIME))

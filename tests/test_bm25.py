@@ -1,0 +1,52 @@
+"""The in-memory BM25 is FTS5's bm25(): same tokens, stems, weights and scores."""
+
+import pytest
+
+from muselab.search.bm25 import bm25_index, build, fts5_stems, tokens
+from muselab.search.papers import PaperSearch, fts_terms, lexical
+
+QUERIES = [
+    "I enlarged a blurry illustration by 2x and it looked like crisp anime art",
+    "text to video diffusion models with camera control",
+    "remove concepts from diffusion model",
+    "virtual try-on diffusion garments",
+    "Zürich naïve café résumé",  # accents: unicode61 removes diacritics
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_scores_equal_fts5(store, query):
+    index = build(store.conn)
+    ours = index.top(" ".join(fts_terms(query)), 20)
+    sql = lexical(store, query, 20)
+    assert [i for i, _ in ours] == [h.id for h in sql]
+    for (_, a), h in zip(ours, sql):
+        assert a == pytest.approx(h.score, rel=1e-4)
+
+
+def test_tokens_follow_unicode61():
+    assert tokens("Real-ESRGAN x4plus, 2x_upscale CAFÉ") == ["real", "esrgan", "x4plus", "2x", "upscale", "cafe"]
+
+
+def test_stems_come_from_fts5_itself():
+    assert fts5_stems(["upscaling", "styles", "generation"]) == {
+        "upscaling": "upscal", "styles": "style", "generation": "gener"}
+
+
+def test_index_is_cached_and_rebuilt_when_papers_change(store, settings):
+    from muselab.catalog.records import Paper
+
+    first = bm25_index(store, settings.cache_dir)
+    assert bm25_index(store, settings.cache_dir) is first
+    with store.transaction():
+        store.upsert_papers([Paper(id="2601.99999", title="Quokkagram upscaling", summary="A test paper.")])
+    second = bm25_index(store, settings.cache_dir)
+    assert second is not first and "2601.99999" in second.ids
+    files = list((settings.cache_dir / "bm25").glob("*.npz"))
+    assert len([f for f in files if f.name.startswith(files[0].name.split("-")[0])]) >= 1
+
+
+def test_lexical_search_mode_uses_the_same_ranking(store, settings):
+    search = PaperSearch(store, None, settings.cache_dir)
+    hits = search.search(QUERIES[0], mode="lexical", k=10)
+    assert [h.id for h in hits] == [h.id for h in lexical(store, QUERIES[0], 10)]

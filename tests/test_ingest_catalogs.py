@@ -1,0 +1,80 @@
+"""Real catalog formats: Open Model Database, ComfyUI-Manager's model list, the diffusers paper list."""
+
+import json
+import shutil
+
+import pytest
+
+from conftest import SHARED, need_shared
+from muselab.catalog.ingest import ingest_path
+from muselab.catalog.ingest.comfyui import ingest as comfyui
+from muselab.catalog.ingest.diffusers import ingest as diffusers
+from muselab.catalog.ingest.openmodeldb import ingest as openmodeldb
+
+DATA = SHARED / "data"
+
+
+@pytest.fixture
+def omdb(tmp_path):
+    """A small checkout: three model files and the architectures list."""
+    need_shared()
+    root = tmp_path / "omdb"
+    (root / "models").mkdir(parents=True)
+    for name in ("2x-AniScale-2-ESRGAN.json", "1x-AnimeUndeint-Compact.json", "4x-realesrgan-x4plus-anime-6b.json"):
+        shutil.copy(DATA / "openmodeldb" / "models" / name, root / "models" / name)
+    shutil.copy(DATA / "openmodeldb" / "architectures.json", root / "architectures.json")
+    return root
+
+
+def test_openmodeldb_checkout(store, omdb):
+    report = ingest_path(store, openmodeldb, omdb, progress=False)[0]
+    assert report.error is None and report.models == 3
+    m = store.model("SR-AniScale-2-ESRGAN")
+    assert m.task == "super-resolution" and "anime" in m.tags and "2x" in m.tags
+    assert m.license == "CC-BY-NC-4.0" and m.sha256 and m.weights_url.endswith(".pth")
+    assert m.runner == {"node": "Upscale", "settings": {"method": "spandrel", "scale": 2},
+                        "weights_file": "2x_AniScale2_ESRGAN_i16_110K.pth"}
+    assert store.model("Restore-AnimeUndeint-Compact").task == "image-restoration"
+    # the curated, runnable record of the same model keeps its runner
+    curated = store.model("SR-RealESRGAN-x4plus-anime-6B")
+    assert curated.runnable and curated.runner["settings"]["method"] == "realesrgan"
+    assert ingest_path(store, openmodeldb, omdb, progress=False)[0].changed == 0
+
+
+def test_openmodeldb_malformed_file(store, omdb):
+    bad = omdb / "models" / "2x-Broken.json"
+    bad.write_text('{\n  "name": "Broken",\n  "scale": 2,\n  "architecture": \n}\n', encoding="utf-8")
+    before = store.count("models")
+    report = ingest_path(store, openmodeldb, omdb, progress=False)[0]
+    assert report.error.startswith(f"{bad}:5: invalid JSON")
+    assert store.count("models") == before  # the whole checkout is one transaction
+    bad.write_text('{\n  "name": "Broken",\n  "architecture": "esrgan"\n}\n', encoding="utf-8")
+    report = ingest_path(store, openmodeldb, omdb, progress=False)[0]
+    assert report.error == f"{bad}:1: bad model record: missing 'scale'"
+
+
+def test_comfyui_model_list(store):
+    need_shared()
+    report = ingest_path(store, comfyui, DATA / "comfyui_model_list.json", progress=False)[0]
+    assert report.error is None and report.models > 500
+    tasks = {m.task for m in store.models() if m.source == "comfyui"} | {
+        m.task for m in store.models() if m.name.startswith(("Control-", "Video-", "LoRA-"))}
+    assert {"controllable-generation", "video-generation", "personalization", "super-resolution"} <= tasks
+
+
+def test_comfyui_malformed_entry(store, tmp_path):
+    f = tmp_path / "model-list.json"
+    entries = [{"name": "Good", "type": "upscale", "base": "upscale", "url": "https://x/y.pth"},
+               {"name": "Bad", "type": "teleporter"}]
+    f.write_text('{\n  "models": [\n' + ",\n".join("    " + json.dumps(e) for e in entries) + "\n  ]\n}\n")
+    report = ingest_path(store, comfyui, f, progress=False)[0]
+    assert report.error == f"{f}:4: bad model entry: unknown model type 'teleporter'"
+    assert store.model("SR-Good") is None
+
+
+def test_diffusers_papers(store):
+    need_shared()
+    report = ingest_path(store, diffusers, DATA / "diffusers_papers.json", progress=False)[0]
+    assert report.error is None and report.papers == 65
+    sdxl = store.paper("2307.01952")
+    assert sdxl.summary.startswith("We present SDXL")
