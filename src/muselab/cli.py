@@ -123,8 +123,10 @@ def _read_prompt(state: State, prompt_file: str | None, example: str | None):
 @click.option("--example", metavar="NAME", help="Answer a packaged example prompt instead "
               "(animation-styles, style-mixing, anime-upscale, soft-portrait).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option("--workflow", "workflow_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the runnable workflow (JSON) for the recommended model(s) to this file.")
 @click.pass_obj
-def answer(state: State, prompt_file, example, fmt):
+def answer(state: State, prompt_file, example, fmt, workflow_file):
     """Answer a seed-format prompt: task, workflow, papers and tools.
 
     PROMPT_FILE holds a user question, a '### Recommended AI Models:' list and a
@@ -136,6 +138,25 @@ def answer(state: State, prompt_file, example, fmt):
     ctx = _read_prompt(state, prompt_file, example)
     result = answer_context(ctx, state.store)
     click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if fmt == "json" else result.markdown(), nl=False)
+    if workflow_file:
+        models = [f.record for f in result.fits if f.record is not None]
+        _write_workflow(state, workflow_file, models, ctx.question, result.guess.task)
+
+
+def _write_workflow(state: State, path: Path, models, question: str, task) -> None:
+    from muselab.workflow.build import workflow_for
+    from muselab.workflow.execute import node_registry
+    from muselab.workflow.graph import WorkflowInvalid, validate
+
+    wf, notes = workflow_for(models, question, task, state.settings)
+    errors = validate(wf, node_registry())
+    if errors:  # muselab wrote it: a problem here is a bug, not bad input
+        raise MuselabError(f"internal: the written workflow does not validate: {WorkflowInvalid(errors)}", exit_code=1)
+    path.write_text(json.dumps(wf.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    names = " ".join(f"--input {k}=..." for k in wf.meta.get("inputs", {}))
+    click.echo(f"workflow: {path} (run it: muselab run {path} {names})".rstrip() + "", err=True)
 
 
 @cli.command()
@@ -260,8 +281,10 @@ def _embed(state: State, kinds: list[str]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
 @click.option("--show-prompt", is_flag=True, help="Print the seed-format prompt muselab built (for any LLM) "
               "instead of the answer.")
+@click.option("--workflow", "workflow_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the runnable workflow (JSON) for the recommended model(s) to this file.")
 @click.pass_obj
-def ask(state: State, question, k_models, k_papers, mode, fmt, show_prompt):
+def ask(state: State, question, k_models, k_papers, mode, fmt, show_prompt, workflow_file):
     """Answer a free QUESTION from the catalog.
 
     muselab identifies the task (and says so when two tasks are close),
@@ -294,6 +317,9 @@ def ask(state: State, question, k_models, k_papers, mode, fmt, show_prompt):
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         click.echo(answer.markdown(), nl=False)
+    if workflow_file:
+        _write_workflow(state, workflow_file, [r.model for r in result.models], result.context.question,
+                        result.guess.task)
 
 
 @cli.command()
@@ -406,6 +432,146 @@ def eval_tasks_cmd(state: State, bench_file, fmt):
     click.echo(f"accuracy {result['accuracy']:.3f}  accuracy_alt {result['accuracy_alt']:.3f}  (n={result['n']})")
     for w in result["wrong"]:
         click.echo(f"  wrong: {w['question'][:70]!r} -> {w['got']} (label: {w['label']})")
+
+
+def _parse_value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+@cli.command()
+@click.argument("workflow_file", type=click.Path(path_type=Path))
+@click.option("--input", "inputs", multiple=True, metavar="NAME=VALUE",
+              help="Fill a named input: a file path for images (image, content, style), the text for prompt.")
+@click.option("--set", "sets", multiple=True, metavar="NODE.INPUT=VALUE",
+              help="Override one node input; VALUE is JSON if it parses (2, 0.5, true), else text.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="Where output images are written.")
+@click.option("--no-cache", is_flag=True, help="Run every node again instead of reusing cached results.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def run(state: State, workflow_file, inputs, sets, out_dir, no_cache, fmt):
+    """Run a workflow (JSON in ComfyUI's API shape) locally, on the CPU.
+
+    The whole graph is checked first: unknown nodes, missing inputs, wrong
+    link types, values out of range, cycles, a missing output node, named
+    inputs without a value and missing weight files are all reported together
+    (exit 2) and nothing runs. Node results are cached, so a re-run only runs
+    what changed. Images are saved as PNG with the workflow in their text chunks.
+    """
+    from muselab.workflow.execute import Executor, node_registry
+    from muselab.workflow.graph import WorkflowInvalid, load_workflow
+
+    wf = load_workflow(workflow_file)
+    values = {}
+    for item in inputs:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise BadInput(f"--input takes NAME=VALUE, got {item!r}")
+        if name not in wf.placeholders():
+            known = ", ".join(sorted(wf.placeholders())) or "none"
+            raise BadInput(f"the workflow has no input {name!r}; its inputs: {known}")
+        values[name] = value
+    wf = wf.fill(values)
+    for item in sets:
+        target, sep, value = item.partition("=")
+        node_id, dot, port = target.partition(".")
+        if not sep or not dot:
+            raise BadInput(f"--set takes NODE.INPUT=VALUE, got {item!r}")
+        if node_id not in wf.nodes:
+            raise BadInput(f"--set {item}: the workflow has no node {node_id!r}")
+        wf.nodes[node_id].setdefault("inputs", {})[port] = _parse_value(value)
+    executor = Executor(node_registry(), state.settings, progress=state.settings.progress, use_cache=not no_cache)
+    try:
+        report = executor.run(wf, out_dir)
+    except WorkflowInvalid as exc:
+        if fmt == "json":
+            click.echo(json.dumps(exc.to_dict(), indent=2))
+        else:
+            for e in exc.errors:
+                click.echo(f"error: {e.line()}", err=True)
+        raise SystemExit(2) from None
+    if fmt == "json":
+        click.echo(json.dumps({"ok": True, "saved": [str(p) for p in report.saved], "ran": report.ran,
+                               "cached": report.cached,
+                               "seconds": {k: round(v, 3) for k, v in report.seconds.items()}}, indent=2))
+        return
+    for path in report.saved:
+        click.echo(f"saved {path}")
+    click.echo(f"{len(report.ran)} node(s) ran, {len(report.cached)} from cache", err=True)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def nodes(fmt):
+    """List the workflow nodes with their inputs and outputs."""
+    from muselab.workflow.execute import node_registry
+
+    registry = node_registry()
+    if fmt == "json":
+        click.echo(json.dumps({name: {"description": cls.DESCRIPTION,
+                                      "inputs": {k: p.describe() for k, p in cls.INPUTS.items()},
+                                      "outputs": [f"{t} {n}" for t, n in cls.OUTPUTS], "output_node": cls.OUTPUT_NODE}
+                               for name, cls in registry.items()}, indent=2))
+        return
+    for name, cls in registry.items():
+        outs = ", ".join(f"{n}: {t}" for t, n in cls.OUTPUTS) or ("writes files" if cls.OUTPUT_NODE else "none")
+        click.echo(f"{name} -> {outs}")
+        click.echo(f"    {cls.DESCRIPTION}")
+        for port_name, port in cls.INPUTS.items():
+            req = "" if not port.required else " (required)"
+            click.echo(f"    {port_name}: {port.describe()}{req}")
+
+
+@cli.group()
+def workflow():
+    """Check and convert workflow files."""
+
+
+@workflow.command(name="validate")
+@click.argument("workflow_file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def workflow_validate(workflow_file, fmt):
+    """Check a workflow without running it; every problem is listed, exit 2 if any."""
+    from muselab.workflow.execute import node_registry
+    from muselab.workflow.graph import WorkflowInvalid, load_workflow, validate
+
+    errors = validate(load_workflow(workflow_file), node_registry())
+    if fmt == "json":
+        click.echo(json.dumps(WorkflowInvalid(errors).to_dict() if errors else {"ok": True, "errors": []}, indent=2))
+    else:
+        for e in errors:
+            click.echo(f"error: {e.line()}", err=True)
+        if not errors:
+            click.echo("ok: the workflow is valid")
+    if errors:
+        raise SystemExit(2)
+
+
+@workflow.command(name="export-comfyui")
+@click.argument("workflow_file", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write (default: FILE with .comfyui.json).")
+def workflow_export(workflow_file, out_file):
+    """Write a ComfyUI API-format file for a workflow whose nodes all have ComfyUI equivalents."""
+    from muselab.workflow.comfy import export_comfyui
+    from muselab.workflow.execute import node_registry
+    from muselab.workflow.graph import WorkflowInvalid, load_workflow, validate
+
+    wf = load_workflow(workflow_file)
+    errors = validate(wf, node_registry())
+    if errors:
+        raise WorkflowInvalid(errors)
+    graph, problems = export_comfyui(wf)
+    if problems:
+        for p in problems:
+            click.echo(f"error: {p}", err=True)
+        raise MuselabError(f"{len(problems)} node(s) cannot be exported to ComfyUI; nothing was written")
+    out_file = out_file or workflow_file.with_suffix(".comfyui.json")
+    out_file.write_text(json.dumps(graph, indent=2) + "\n", encoding="utf-8")
+    click.echo(f"wrote {out_file} ({len(graph)} ComfyUI nodes)")
 
 
 @cli.command()

@@ -65,6 +65,12 @@ class Settings(BaseModel):
     embed_max_tokens: int = Field(
         256, ge=16, le=512, description="Token limit per text when embedding papers (MiniLM's own limit is 256)."
     )
+    models_dir: Path = Field(
+        default_factory=lambda: _data_dir() / "models",
+        description="Where muselab looks for model weights that no package ships (SD checkpoints, .pth style "
+        "networks, Open Model Database files) when it writes a workflow.",
+    )
+    workflow_cache_mb: int = Field(512, ge=0, description="Disk cache of workflow node results, in MB (oldest go first).")
     threads: int = Field(0, ge=0, description="CPU threads for ONNX Runtime and torch; 0 = all cores.")
 
     @classmethod

@@ -1,0 +1,1 @@
+"""Workflow nodes, one file per family. Registered in the 'muselab.nodes' entry-point group."""

@@ -1,0 +1,108 @@
+"""What every workflow node is: typed inputs and outputs, and one `execute`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+REQUIRED = object()
+
+# port types; a link carries a value from an output to an input of the same type
+IMAGE, TEXT, MODEL = "IMAGE", "TEXT", "MODEL"
+INT, FLOAT, BOOL, STRING, FILE = "INT", "FLOAT", "BOOL", "STRING", "FILE"
+LINK_ONLY = {IMAGE, MODEL}  # values no JSON literal can hold
+COMPATIBLE = {(TEXT, STRING), (STRING, TEXT)}
+
+
+@dataclass(frozen=True)
+class Port:
+    type: str
+    default: Any = REQUIRED
+    min: float | None = None
+    max: float | None = None
+    choices: tuple | None = None
+    description: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def describe(self) -> str:
+        parts = [self.type]
+        if self.choices:
+            parts.append("|".join(map(str, self.choices)))
+        if self.min is not None or self.max is not None:
+            parts.append(f"{self.min if self.min is not None else ''}..{self.max if self.max is not None else ''}")
+        if not self.required:
+            parts.append(f"default {self.default!r}")
+        return ", ".join(parts)
+
+    def check_literal(self, value) -> str | None:
+        """Why a literal does not fit this port, or None."""
+        if self.type in LINK_ONLY:
+            return f"takes a link from a {self.type} output, not a literal"
+        if self.type == INT and (not isinstance(value, int) or isinstance(value, bool)):
+            return f"must be an integer, got {value!r}"
+        if self.type == FLOAT and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+            return f"must be a number, got {value!r}"
+        if self.type == BOOL and not isinstance(value, bool):
+            return f"must be true or false, got {value!r}"
+        if self.type in (STRING, TEXT, FILE) and not isinstance(value, str):
+            return f"must be text, got {value!r}"
+        if self.choices and value not in self.choices and not is_placeholder(value):
+            return f"is {value!r}; choose one of {', '.join(map(str, self.choices))}"
+        if self.min is not None and isinstance(value, (int, float)) and value < self.min:
+            return f"is {value}; the minimum is {self.min}"
+        if self.max is not None and isinstance(value, (int, float)) and value > self.max:
+            return f"is {value}; the maximum is {self.max}"
+        return None
+
+
+def is_placeholder(value) -> bool:
+    """'$content' names a workflow input that `muselab run --input content=...` fills in."""
+    return isinstance(value, str) and len(value) > 1 and value[0] == "$" and value[1:].replace("_", "").isalnum()
+
+
+@dataclass
+class RunContext:
+    """What a node may use while it runs."""
+
+    settings: Any
+    out_dir: Any = None
+    workflow: dict = field(default_factory=dict)
+    progress: bool = True
+    node_id: str = ""
+    saved: list = field(default_factory=list)  # files written by output nodes
+
+    def steps(self, total: int, desc: str = ""):
+        from muselab.progress import bar
+
+        return bar(total=total, desc=desc or f"node {self.node_id}", unit=" steps", enabled=self.progress)
+
+
+class Node:
+    """Subclasses set NAME, DESCRIPTION, INPUTS, OUTPUTS and implement execute(run, **inputs) -> tuple."""
+
+    NAME: ClassVar[str] = ""
+    DESCRIPTION: ClassVar[str] = ""
+    INPUTS: ClassVar[dict[str, Port]] = {}
+    OUTPUTS: ClassVar[tuple[tuple[str, str], ...]] = ()  # (type, name)
+    OUTPUT_NODE: ClassVar[bool] = False
+    VERSION: ClassVar[str] = "1"
+
+    def signature_extra(self, inputs: dict) -> str:
+        """Anything besides the inputs that changes the result (e.g. a file's size and date)."""
+        return ""
+
+    def execute(self, run: RunContext, **inputs) -> tuple:
+        raise NotImplementedError
+
+
+def file_stamp(path: str) -> str:
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_file():
+        return f"missing:{path}"
+    st = p.stat()
+    return f"{p.resolve()}:{st.st_size}:{st.st_mtime_ns}"
