@@ -50,6 +50,7 @@ def isolated(tmp_path, monkeypatch, template_store, cache_dir):
     shutil.copyfile(template_store, tmp_path / "catalog.db")
     monkeypatch.setenv("MUSELAB_DB", str(tmp_path / "catalog.db"))
     monkeypatch.setenv("MUSELAB_CACHE_DIR", str(cache_dir))
+    monkeypatch.setenv("MUSELAB_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("MUSELAB_SETTINGS", str(tmp_path / "no-settings.toml"))
     monkeypatch.setenv("MUSELAB_PROGRESS", "false")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -59,13 +59,13 @@ SAMPLING = {
 }
 
 
-def _run(run, pipe, steps: int, **kwargs) -> np.ndarray:
+def _run(run, pipe, steps: int, bar_total: int | None = None, **kwargs) -> np.ndarray:
     import torch
 
     from muselab.nodes.sd15 import with_scheduler
 
     with_scheduler(pipe, kwargs.pop("scheduler"))
-    with run.steps(steps, desc=f"node {run.node_id} denoising") as bar:
+    with run.steps(bar_total or steps, desc=f"node {run.node_id} denoising") as bar:
         def on_step(_pipe, _i, _t, callback_kwargs):
             bar.update(1)
             return callback_kwargs
@@ -119,6 +119,8 @@ class ImageToImage(Node):
         if image.shape[0] < 8 or image.shape[1] < 8:
             raise MuselabError("ImageToImage needs an image of at least 8x8 pixels")
         pipe = model.pipeline("img2img")
-        return (_run(run, pipe, steps, prompt=prompt, image=Image.fromarray(image), strength=strength,
+        # image-to-image runs only the last `strength` share of the steps
+        return (_run(run, pipe, steps, bar_total=max(1, int(steps * strength)), prompt=prompt,
+                     image=Image.fromarray(image), strength=strength,
                      negative_prompt=negative_prompt or None, guidance_scale=guidance_scale, seed=seed,
                      scheduler=scheduler),)

@@ -20,12 +20,27 @@ import numpy as np
 from muselab.errors import MuselabError
 
 
-def _torchvision_stand_in() -> None:
+def import_spandrel():
+    """Import spandrel; without a working torchvision, through a stand-in that is removed again
+    right after, so other libraries still see torchvision as absent."""
+    stand_in = _torchvision_stand_in()
+    try:
+        import spandrel
+    finally:
+        for name in stand_in:
+            sys.modules.pop(name, None)
+    return spandrel
+
+
+def _torchvision_stand_in() -> list[str]:
+    if "spandrel" in sys.modules:
+        return []
     try:
         import torchvision  # noqa: F401
-        return
+        return []
     except Exception:  # missing, or the CUDA build failing to load its operators
-        pass
+        for name in [n for n in sys.modules if n == "torchvision" or n.startswith("torchvision.")]:
+            sys.modules.pop(name)
 
     def unavailable(*args, **kwargs):
         raise MuselabError("this architecture needs torchvision, which cannot run beside the CPU torch here")
@@ -36,15 +51,17 @@ def _torchvision_stand_in() -> None:
     functional.InterpolationMode = type("InterpolationMode", (), {"BILINEAR": "bilinear", "NEAREST": "nearest"})
     functional.rotate = functional.normalize = unavailable
     tv.transforms, transforms.functional = transforms, functional
-    sys.modules.update({"torchvision": tv, "torchvision.transforms": transforms,
-                        "torchvision.transforms.functional": functional})
+    modules = {"torchvision": tv, "torchvision.transforms": transforms, "torchvision.transforms.functional": functional}
+    sys.modules.update(modules)
+    return list(modules)
 
 
 @lru_cache(maxsize=2)
 def load(path: str, stamp: str):
-    _torchvision_stand_in()
     try:
-        from spandrel import ModelLoader, ImageModelDescriptor, UnsupportedModelError
+        spandrel = import_spandrel()
+        ModelLoader, ImageModelDescriptor = spandrel.ModelLoader, spandrel.ImageModelDescriptor
+        UnsupportedModelError = spandrel.UnsupportedModelError
     except ImportError:
         raise MuselabError("upscaling from a model file needs spandrel: pip install --no-deps spandrel einops "
                            "(scripts/setup does this)") from None
