@@ -125,22 +125,44 @@ def _read_prompt(state: State, prompt_file: str | None, example: str | None):
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
 @click.option("--workflow", "workflow_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the runnable workflow (JSON) for the recommended model(s) to this file.")
+@click.option("--llm", "llm", default=None, help="Answer backend: offline (default), openai or local.")
+@click.option("--model", "llm_model", default=None, help="LLM model name (openai) or GGUF path (local).")
+@click.option("--base-url", "base_url", default=None, help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1.")
+@click.option("--strict", is_flag=True, help="Refuse (exit 3) instead of repairing an LLM answer that cites outside "
+              "sources, or when the backend cannot answer.")
 @click.pass_obj
-def answer(state: State, prompt_file, example, fmt, workflow_file):
+def answer(state: State, prompt_file, example, fmt, workflow_file, llm, llm_model, base_url, strict):
     """Answer a seed-format prompt: task, workflow, papers and tools.
 
     PROMPT_FILE holds a user question, a '### Recommended AI Models:' list and a
     '### Related Papers:' list ('-' reads standard input). The answer uses only
     those sources and passes the grounding verifier before it is printed.
     """
-    from muselab.answer.pipeline import answer_context
-
     ctx = _read_prompt(state, prompt_file, example)
-    result = answer_context(ctx, state.store)
+    result = _answer(state, ctx, None, llm, llm_model, base_url, strict)
     click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if fmt == "json" else result.markdown(), nl=False)
     if workflow_file:
         models = [f.record for f in result.fits if f.record is not None]
         _write_workflow(state, workflow_file, models, ctx.question, result.guess.task)
+
+
+def _answer(state: State, ctx, guess, llm, llm_model, base_url, strict):
+    """The answer from the chosen backend, verified (and repaired, for an LLM)."""
+    from muselab.answer.pipeline import answer_context
+
+    s = state.settings
+    backend = llm or s.llm
+    overrides = {"model": llm_model}
+    if backend == "openai":
+        overrides["base_url"] = base_url
+    elif base_url:
+        raise BadInput("--base-url goes with --llm openai")
+    result = answer_context(ctx, state.store, guess=guess, backend=backend, settings=s, strict=strict,
+                            progress=s.progress, **overrides)
+    for notice in result.notices:
+        if notice.startswith("The ") and "could not answer" in notice:
+            click.echo(f"note: {notice}", err=True)
+    return result
 
 
 def _write_workflow(state: State, path: Path, models, question: str, task) -> None:
@@ -283,8 +305,14 @@ def _embed(state: State, kinds: list[str]) -> None:
               "instead of the answer.")
 @click.option("--workflow", "workflow_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the runnable workflow (JSON) for the recommended model(s) to this file.")
+@click.option("--llm", "llm", default=None, help="Answer backend: offline (default), openai or local.")
+@click.option("--model", "llm_model", default=None, help="LLM model name (openai) or GGUF path (local).")
+@click.option("--base-url", "base_url", default=None, help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1.")
+@click.option("--strict", is_flag=True, help="Refuse (exit 3) instead of repairing an LLM answer that cites outside "
+              "sources, or when the backend cannot answer.")
 @click.pass_obj
-def ask(state: State, question, k_models, k_papers, mode, fmt, show_prompt, workflow_file):
+def ask(state: State, question, k_models, k_papers, mode, fmt, show_prompt, workflow_file, llm, llm_model, base_url,
+        strict):
     """Answer a free QUESTION from the catalog.
 
     muselab identifies the task (and says so when two tasks are close),
@@ -292,7 +320,6 @@ def ask(state: State, question, k_models, k_papers, mode, fmt, show_prompt, work
     prompt from them and answers it exactly as `muselab answer` does: three
     parts, only the retrieved sources, verified before it is printed.
     """
-    from muselab.answer.pipeline import answer_context
     from muselab.search.ask import ask as run_ask
 
     s = state.settings.model_copy(update={k: v for k, v in
@@ -303,7 +330,7 @@ def ask(state: State, question, k_models, k_papers, mode, fmt, show_prompt, work
     if show_prompt:
         click.echo(result.context.to_prompt(), nl=False)
         return
-    answer = answer_context(result.context, state.store, guess=result.guess)
+    answer = _answer(state, result.context, result.guess, llm, llm_model, base_url, strict)
     for notice in result.notices:
         click.echo(f"note: {notice}", err=True)
     if fmt == "json":
@@ -572,6 +599,30 @@ def workflow_export(workflow_file, out_file):
     out_file = out_file or workflow_file.with_suffix(".comfyui.json")
     out_file.write_text(json.dumps(graph, indent=2) + "\n", encoding="utf-8")
     click.echo(f"wrote {out_file} ({len(graph)} ComfyUI nodes)")
+
+
+@eval_group.command(name="answers")
+@click.argument("prompts_dir", type=click.Path(path_type=Path))
+@click.option("--llm", "backends", multiple=True, help="Backend(s) to evaluate (repeat to compare): offline, openai, local.")
+@click.option("--model", "llm_model", default=None, help="LLM model name (openai) or GGUF path (local).")
+@click.option("--base-url", "base_url", default=None, help="OpenAI-compatible base URL.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def eval_answers_cmd(state: State, prompts_dir, backends, llm_model, base_url, fmt):
+    """Run backends over a folder of seed-format prompts: leaks before and after verification, missing parts, speed."""
+    from muselab.eval.answers import eval_answers
+
+    results = eval_answers(state.store, state.settings, prompts_dir, list(backends) or [state.settings.llm],
+                           model=llm_model, base_url=base_url)
+    if fmt == "json":
+        click.echo(json.dumps(results, indent=2))
+        return
+    click.echo("| backend | prompts | leaks before | leaks after | parts filled | unavailable | mean latency | tokens/s |")
+    click.echo("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        tps = f"{r['tokens_per_s']:.1f}" if r["tokens_per_s"] else "-"
+        click.echo(f"| {r['backend']} | {r['prompts']} | {r['leaks_before']} | {r['leaks_after']} | "
+                   f"{r['prompts_with_missing_part']} | {r['unavailable']} | {r['mean_latency_s']:.2f} s | {tps} |")
 
 
 @cli.command()

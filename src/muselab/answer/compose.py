@@ -52,9 +52,12 @@ class Answer:
     parts: dict[str, str]
     notices: list[str] = field(default_factory=list)
     backend: str = "offline"
+    text: str | None = None  # an LLM's (repaired) text; None: the composed parts
+    repair: dict | None = None
+    stats: dict = field(default_factory=dict)
 
     def markdown(self) -> str:
-        body = "\n\n".join(self.parts[k] for k in ("task", "workflow", "sources"))
+        body = self.text.rstrip() if self.text else "\n\n".join(self.parts[k] for k in ("task", "workflow", "sources"))
         if self.notices:
             body += "\n\n" + "\n".join(f"> {n}" for n in self.notices)
         return body + "\n"
@@ -75,6 +78,8 @@ class Answer:
             ],
             "parts": self.parts,
             "notices": self.notices,
+            "repair": self.repair,
+            "stats": self.stats,
             "markdown": self.markdown(),
         }
 

@@ -1,21 +1,73 @@
-"""Compose, then verify: the one path every answer takes before it is shown."""
+"""Compose, then verify: the one path every answer takes before it is shown.
+
+The offline composer's answer is verified; an LLM backend's answer is verified,
+repaired (outside sources removed, missing parts filled from the offline
+answer) and verified again. A backend that cannot answer leaves the offline
+answer, with a notice (or a refusal with --strict).
+"""
 
 from __future__ import annotations
+
+import time
+from dataclasses import replace
 
 from muselab.answer.compose import Answer, compose
 from muselab.answer.context import Context
 from muselab.answer.verify import verify
 from muselab.errors import MuselabError
 
+REFUSED = 3  # exit code of --strict refusals
 
-def answer_context(ctx: Context, store, guess=None) -> Answer:
+
+def answer_context(ctx: Context, store, guess=None, backend: str = "offline", settings=None, strict: bool = False,
+                   progress: bool = False, **overrides) -> Answer:
     tasks = store.tasks()
-    result = compose(ctx, store, tasks, guess=guess)
-    violations = verify(result.markdown(), ctx, store.model_names())
+    offline = compose(ctx, store, tasks, guess=guess)
+    checked(offline.markdown(), ctx, store)
+    if backend == "offline":
+        return offline
+    from muselab.llm.backend import BackendUnavailable, load_backend
+
+    llm = load_backend(backend, settings, store, **overrides)
+    start = time.perf_counter()
+    try:
+        text = collect(llm.stream(ctx, ctx.to_prompt()), progress, backend)
+    except BackendUnavailable as exc:
+        if strict:
+            raise MuselabError(f"the {backend} backend could not answer: {exc}; refused (--strict)",
+                               exit_code=REFUSED) from None
+        offline.notices.append(f"The {backend} backend could not answer ({exc}); this is muselab's offline answer.")
+        return offline
+    seconds = time.perf_counter() - start
+    from muselab.answer.repair import repair
+
+    fixed, report = repair(text, ctx, offline.parts, store.model_names())
+    if strict and report.leaks_before:
+        raise MuselabError(f"the {backend} answer cited {report.leaks_before} source(s) outside the given ones; "
+                           "refused (--strict)", exit_code=REFUSED)
+    tokens = (getattr(llm, "usage", {}) or {}).get("completion_tokens") or max(1, len(text) // 4)
+    answer = replace(offline, text=fixed, backend=backend, notices=report.notices(backend), repair=report.to_dict(),
+                     stats={"seconds": round(seconds, 3), "tokens": tokens,
+                            "tokens_per_s": round(tokens / seconds, 2) if seconds else None})
+    checked(answer.markdown(), ctx, store)
+    return answer
+
+
+def checked(text: str, ctx: Context, store) -> None:
+    violations = verify(text, ctx, store.model_names())
     if violations:
-        # the offline composer writes only given sources; a violation here is a bug, not bad input
-        raise MuselabError(
-            "the composed answer failed grounding verification: " + "; ".join(v.message for v in violations),
-            exit_code=1,
-        )
-    return result
+        # what muselab writes itself only holds given sources; a violation here is a bug, not bad input
+        raise MuselabError("the answer failed grounding verification: " + "; ".join(v.message for v in violations),
+                           exit_code=1)
+
+
+def collect(pieces, progress: bool, name: str) -> str:
+    """The streamed text, with a progress bar of the pieces as they arrive (the text is shown once verified)."""
+    from muselab.progress import bar
+
+    out = []
+    with bar(desc=f"{name} answering", unit=" tokens", enabled=progress) as pbar:
+        for piece in pieces:
+            out.append(piece)
+            pbar.update(1)
+    return "".join(out)
