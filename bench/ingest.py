@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import sys
 import time
 
 from _common import CORPUS, OUT, PAPERS_DEV, corpus_store, muselab, write_json
@@ -80,7 +79,7 @@ def main() -> None:
             scores[name] = out["ndcg@10"]
         base, ours_ndcg = scores["precomputed sentence-transformers vectors"], scores["muselab ingest"]
         loss = (base - ours_ndcg) / base
-        print(f"\n| full corpus | value |\n|---|---|")
+        print("\n| full corpus | value |\n|---|---|")
         print(f"| `muselab ingest arxiv` 39,175 papers, records + embeddings + lexical index | {seconds:.0f} s "
               f"= {39175 / seconds:.1f} papers/s |")
         for name, v in scores.items():

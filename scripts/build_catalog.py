@@ -86,7 +86,6 @@ def write_gzip(path: Path, text: str) -> None:
 
 def corpus_selection(shared: Path, per_task: int, cache_dir: Path):
     """For each task, the corpus papers closest to the task's own description."""
-    import numpy as np
 
     from muselab.catalog.ingest import ingest_path
     from muselab.catalog.ingest.arxiv import ingest as arxiv

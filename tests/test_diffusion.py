@@ -70,7 +70,7 @@ def test_text_to_image_through_run(cli, tiny, tmp_path, no_network):
     out = tmp_path / "out"
     first = cli("run", path, "--input", "prompt=a red cube", "--out", out, "--format", "json")
     assert first.exit_code == 0, first.output
-    again = cli("run", path, "--input", "prompt=a red cube", "--out", out, "--no-cache", "--format", "json")
+    cli("run", path, "--input", "prompt=a red cube", "--out", out, "--no-cache", "--format", "json")
     other = cli("run", path, "--input", "prompt=a red cube", "--set", "3.seed=1", "--out", out, "--format", "json")
     images = [np.asarray(Image.open(p)) for p in sorted(out.glob("t2i_*.png"))]
     assert [i.shape for i in images] == [(64, 64, 3)] * 3

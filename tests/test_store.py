@@ -98,7 +98,6 @@ def test_non_utf8_catalog_file_is_reported(store, tmp_path):
 def test_write_failure_midway_rolls_back(store, tmp_path, monkeypatch):
     f = tmp_path / "ok.jsonl"
     f.write_text("".join(paper_line(i) for i in range(5)), encoding="utf-8")
-    calls = {"n": 0}
     real = store.upsert_papers
 
     def failing(papers):

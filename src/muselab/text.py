@@ -7,7 +7,6 @@ from functools import lru_cache
 
 URL_RE = re.compile(r"https?://[^\s)\]>\"'`*<]+")
 ARXIV_ID_RE = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
-WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being
@@ -24,20 +23,6 @@ STOPWORDS = frozenset(
 )
 
 
-def words(text: str) -> list[str]:
-    """Lower-case word tokens (hyphenated terms kept whole and also split)."""
-    out = []
-    for w in WORD_RE.findall(text.lower().replace("’", "'")):
-        out.append(w)
-        if "-" in w:
-            out.extend(p for p in w.split("-") if p)
-    return out
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
-
-
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix stripper, enough to match 'styles'/'style', 'upscaling'/'upscale'."""
@@ -46,10 +31,6 @@ def stem(word: str) -> str:
             base = word[: -len(suffix)]
             return base + "y" if suffix in ("ies", "ied") else base
     return word
-
-
-def stems(text: str) -> set[str]:
-    return {stem(w) for w in content_words(text)}
 
 
 _SENT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\\(\"“])")
@@ -94,7 +75,3 @@ def arxiv_id_of(url: str | None) -> str | None:
 def slug(text: str, sep: str = "-") -> str:
     return sep.join(re.findall(r"[A-Za-z0-9]+", text)) or "x"
 
-
-def one_line(text: str, limit: int = 160) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

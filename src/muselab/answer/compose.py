@@ -12,10 +12,10 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 
 from muselab.answer.context import Context, Source
-from muselab.catalog.ingest.prompts import task_from_name
+from muselab.catalog.taxonomy import task_from_name
 from muselab.catalog.records import Model, Task, Workflow
 from muselab.search.tasks import TaskGuess, cue_re, family, identify, normalise
-from muselab.text import STOPWORDS, sentences, stem, stems
+from muselab.text import STOPWORDS, sentences, stem
 
 # words too common in this field to show that two texts are about the same thing
 GENERIC = {stem(w) for w in """image images model models ai generation generate generated generating method methods

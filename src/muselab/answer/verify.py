@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Iterable
 
 from muselab.answer.context import Context
-from muselab.catalog.ingest.prompts import PREFIX_TASKS
+from muselab.catalog.taxonomy import PREFIX_TASKS
 from muselab.text import ARXIV_ID_RE, URL_RE, norm_url
 
 NAME_TOKEN_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+]*(?:-[\w.+]+)+(?![\w+-])")

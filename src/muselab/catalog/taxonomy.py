@@ -42,7 +42,18 @@ def label_of(task: Task, tasks: dict[str, Task]) -> str:
     return "other"
 
 
-def root_of(task: Task, tasks: dict[str, Task]) -> Task:
-    while task.parent and task.parent in tasks:
-        task = tasks[task.parent]
-    return task
+# model-name prefixes used in the seeds and in muselab's catalog -> task id
+PREFIX_TASKS = {
+    "nst": "style-transfer", "txt2img": "text-to-image", "img2img": "image-to-image", "sr": "super-resolution",
+    "restore": "image-restoration", "facerestore": "face-restoration", "color": "colorization",
+    "edit": "image-editing", "inpaint": "inpainting", "control": "controllable-generation",
+    "lora": "personalization", "id": "identity-generation", "video": "video-generation",
+    "txt2vid": "video-generation", "img2vid": "video-generation", "motion": "text-to-motion",
+    "txt23d": "text-to-3d", "img23d": "image-to-3d", "depth": "depth-estimation", "seg": "segmentation",
+    "tryon": "virtual-try-on", "faceswap": "face-swap", "eval": "evaluation", "safety": "concept-erasure",
+    "caption": "image-to-prompt", "interp": "frame-interpolation",
+}
+
+
+def task_from_name(name: str) -> str | None:
+    return PREFIX_TASKS.get(name.split("-", 1)[0].lower()) if "-" in name else None

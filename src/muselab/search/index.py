@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from muselab.catalog.records import Model, content_hash
+from muselab.catalog.records import content_hash
 from muselab.errors import BadInput
 from muselab.progress import bar
 

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from muselab.catalog.ingest import Records, read_lines
-from muselab.catalog.ingest.prompts import PREFIX_TASKS
+from muselab.catalog.taxonomy import PREFIX_TASKS
 from muselab.catalog.records import Model, Paper, Task
 from muselab.catalog.taxonomy import builtin_tasks
 from muselab.errors import IngestError
