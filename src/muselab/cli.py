@@ -98,6 +98,23 @@ def cli(ctx, db, no_progress):
     ctx.obj = State(db=db, progress=False if no_progress else None)
 
 
+def answer_options(command):
+    """The options `answer` and `ask` share: the workflow file and the answer backend."""
+    options = [
+        click.option("--workflow", "workflow_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Also write the runnable workflow (JSON) for the recommended model(s) to this file."),
+        click.option("--llm", "llm", default=None, help="Answer backend: offline (default), openai or local."),
+        click.option("--model", "llm_model", default=None, help="LLM model name (openai) or GGUF path (local)."),
+        click.option("--base-url", "base_url", default=None,
+                     help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1."),
+        click.option("--strict", is_flag=True, help="Refuse (exit 3) instead of repairing an LLM answer that cites "
+                     "outside sources, or when the backend cannot answer."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def _read_prompt(state: State, prompt_file: str | None, example: str | None):
     from muselab.answer.context import parse_prompt, read_text_file
 
@@ -123,13 +140,7 @@ def _read_prompt(state: State, prompt_file: str | None, example: str | None):
 @click.option("--example", metavar="NAME", help="Answer a packaged example prompt instead "
               "(animation-styles, style-mixing, anime-upscale, soft-portrait).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
-@click.option("--workflow", "workflow_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the runnable workflow (JSON) for the recommended model(s) to this file.")
-@click.option("--llm", "llm", default=None, help="Answer backend: offline (default), openai or local.")
-@click.option("--model", "llm_model", default=None, help="LLM model name (openai) or GGUF path (local).")
-@click.option("--base-url", "base_url", default=None, help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1.")
-@click.option("--strict", is_flag=True, help="Refuse (exit 3) instead of repairing an LLM answer that cites outside "
-              "sources, or when the backend cannot answer.")
+@answer_options
 @click.pass_obj
 def answer(state: State, prompt_file, example, fmt, workflow_file, llm, llm_model, base_url, strict):
     """Answer a seed-format prompt: task, workflow, papers and tools.
@@ -303,13 +314,7 @@ def _embed(state: State, kinds: list[str]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
 @click.option("--show-prompt", is_flag=True, help="Print the seed-format prompt muselab built (for any LLM) "
               "instead of the answer.")
-@click.option("--workflow", "workflow_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the runnable workflow (JSON) for the recommended model(s) to this file.")
-@click.option("--llm", "llm", default=None, help="Answer backend: offline (default), openai or local.")
-@click.option("--model", "llm_model", default=None, help="LLM model name (openai) or GGUF path (local).")
-@click.option("--base-url", "base_url", default=None, help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1.")
-@click.option("--strict", is_flag=True, help="Refuse (exit 3) instead of repairing an LLM answer that cites outside "
-              "sources, or when the backend cannot answer.")
+@answer_options
 @click.pass_obj
 def ask(state: State, question, k_models, k_papers, mode, fmt, show_prompt, workflow_file, llm, llm_model, base_url,
         strict):

@@ -63,7 +63,9 @@ class Settings(BaseModel):
     )
     embed_batch: int = Field(32, ge=1, le=512, description="Texts per batch when embedding at ingest.")
     embed_max_tokens: int = Field(
-        256, ge=16, le=512, description="Token limit per text when embedding papers (MiniLM's own limit is 256)."
+        160, ge=16, le=512,
+        description="Token limit per text when embedding at ingest: title and the start of the abstract. 160 "
+        "measured best for speed at equal retrieval quality (BENCHMARKS.md); MiniLM's own limit is 256.",
     )
     models_dir: Path = Field(
         default_factory=lambda: _data_dir() / "models",
