@@ -112,7 +112,7 @@ def corpus_selection(shared: Path, per_task: int, cache_dir: Path):
         for h in rrf([(lex, 1.0), (dense, 1.0)])[:per_task]:
             chosen.setdefault(h.id)
     papers = store.papers(chosen)
-    vectors = {i: index.matrix[index.row[i]] for i in chosen}
+    vectors = {i: index.vector(i) for i in chosen}
     return papers, vectors, embedder
 
 

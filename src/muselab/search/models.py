@@ -19,8 +19,16 @@ from muselab.search.index import load_index
 from muselab.search.papers import fts_terms, lexical
 from muselab.search.tasks import family, normalise
 
+# add-ons that need a base model to do anything: a question about a task wants the model that does it,
+# unless the add-on is that task's own tool (a LoRA for personalization, a ControlNet for control)
+ADD_ONS = ("lora", "motion lora", "controlnet", "t2i-adapter", "vae", "taesd", "clip", "embedding", "ip-adapter")
+NATURAL_ADD_ONS = {"personalization": ("lora",), "identity-generation": ("lora", "ip-adapter"),
+                   "controllable-generation": ("controlnet", "t2i-adapter"), "image-to-image": ("ip-adapter",),
+                   "prompt-engineering": ("embedding",)}
 DOMAINS = ("anime", "cartoon", "illustration", "manga", "photo", "portrait", "face", "video", "pixel art", "sketch",
            "line art", "game", "text")
+IMAGE_INPUT = re.compile(r"(?<![a-z])(photo|picture|image|selfie|drawing|sketch|screenshot|still|illustration|"
+                         r"render|portrait)s?(?![a-z])")
 SCALE_RE = re.compile(r"(?<![a-z0-9])(\d{1,2})\s?x(?![a-z0-9])|(?<![a-z0-9])x(\d{1,2})(?![a-z0-9])")
 
 
@@ -45,6 +53,9 @@ class ModelTable:
         self.scales = np.array(scales)
         self.families = [family_key(m) for m in models]
         self.prior = np.array([(0.8 if m.runnable else 0.0) + (0.3 if m.summary else 0.0) for m in models])
+        self.takes_image = np.array(["image" in m.input_modalities for m in models], dtype=float)
+        self.add_on = [next((a for a in ADD_ONS if a in " ".join(m.tags).lower().split(" for ")[0]
+                             or m.category.lower().startswith(a)), None) for m in models]
         self._index_rows: tuple = (None, None)
 
     def rows_of(self, index) -> np.ndarray:
@@ -104,7 +115,10 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
               k: int = 3, cache_dir=None) -> list[Recommendation]:
     table = model_table(store)
     fam = family(task.id, tasks)
-    fit = np.where(table.tasks == task.id, 3.0, np.where(np.isin(table.tasks, list(fam)), 2.0, 0.0))
+    fit = np.where(table.tasks == task.id, 3.0, np.where(np.isin(table.tasks, list(fam)), 1.5, 0.0))
+    q = normalise(question)
+    natural = {a for tid in fam for a in NATURAL_ADD_ONS.get(tid, ())}
+    add_on = np.array([-1.0 if a and a not in q and a not in natural else 0.0 for a in table.add_on])
     meaning = np.zeros(len(table.models))
     if qvec is not None and space:
         index = load_index(store, "models", space)
@@ -114,10 +128,14 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
             meaning[rows[ok]] = index.scores(qvec)[ok]
     domains, scale = question_specifics(question)
     specifics = sum((table.domains[d] for d in domains), np.zeros(len(table.models)))
+    if IMAGE_INPUT.search(q):  # the user starts from a picture: prefer models that take one
+        specifics = specifics + 0.8 * table.takes_image
     if scale:
         sized = (table.scales > 0) & (table.tasks == "super-resolution")
         specifics = specifics + np.where(sized, np.where(table.scales == scale, 1.0, -0.5), 0.0)
-    score = fit + 4.0 * meaning + lexical_scores(store, question, table, cache_dir) + 1.2 * specifics + table.prior
+    # runnable/summary bonuses only among models of the task: they break ties, they do not change the task
+    score = (fit + 4.0 * meaning + lexical_scores(store, question, table, cache_dir) + 1.2 * specifics
+             + np.where(fit > 0, table.prior, 0.0) + add_on)
     out, seen = [], set()
     for r in np.lexsort((np.arange(len(score)), -score)):
         if table.families[r] in seen:

@@ -43,6 +43,7 @@ TYPE_TASKS = {
     "llm": ("prompt-engineering", "Txt2Img"), "model_patch": ("video-generation", "Video"),
 }
 VIDEO_BASES = re.compile(r"wan|ltx|hunyuan|cosmos|svd|mochi|cogvideo|video", re.I)
+I2V = re.compile(r"i2v|image[- _]?to[- _]?video|img2vid|\bsvd\b|\bpia\b|inpaint|img2img|edit|ip-?adapter", re.I)
 FAST = re.compile(r"lightning|turbo|lcm|hyper|distill|\bfast\b", re.I)
 
 
@@ -82,7 +83,8 @@ def model_from(entry: dict) -> Model:
         task=task,
         category=f"{entry['type']} for {base}" if base else entry["type"],
         input_modalities=["image"] if task in ("super-resolution", "face-restoration", "segmentation", "depth-estimation",
-                                               "image-to-3d", "image-to-prompt") else ["text"],
+                                               "image-to-3d", "image-to-prompt") else
+        ["image", "text"] if I2V.search(f"{entry['name']} {entry.get('filename', '')} {base} {entry['type']}") else ["text"],
         output_modalities=["video"] if task == "video-generation" else ["image"],
         summary=" ".join(str(entry.get("description") or "").split())[:600],
         github_url=ref if "github.com" in ref else None,
