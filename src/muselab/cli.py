@@ -91,9 +91,10 @@ def cli(ctx, db, no_progress):
 
     \b
     Start with:
-      muselab answer --example anime-upscale
-      muselab answer PROMPT_FILE        answer a seed-format prompt
-      muselab check PROMPT_FILE ANSWER  check any answer's grounding
+      muselab ask "How do AI upscalers make blurry anime art crisp?" --workflow wf.json
+      muselab run wf.json --input image=small.png     run that workflow here
+      muselab answer PROMPT_FILE                      answer a seed-format prompt
+      muselab check PROMPT_FILE ANSWER                check any answer's grounding
     """
     ctx.obj = State(db=db, progress=False if no_progress else None)
 
