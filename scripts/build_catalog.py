@@ -47,7 +47,10 @@ SEED_004_FIXES: dict[str, dict | None] = {
     "Txt2Img-Diffusion-Models": None,  # a blog explainer, not a model
     "Txt2Img-LAION-5B-Dataset": None,  # a dataset; its paper stays in the catalog
     "Motion-Awesome-Video-Diffusion-Models": None,  # a reading list
-    "Video-Turn-A-Video": {"name": "Video-Tune-A-Video", "display_name": "Tune-A-Video"},
+    # one-shot tuning: it learns the motion of one source video, so its input is a video and a prompt
+    "Video-Turn-A-Video": {"name": "Video-Tune-A-Video", "display_name": "Tune-A-Video",
+                           "input_modalities": ["text", "video"],
+                           "category": "one-shot video tuning: a text-to-image model tuned on one video makes new videos with its motion"},
     "Video-Open-VCLIP": {"task": "other", "category": "open-vocabulary video recognition (video CLIP), listed under Text-to-Video in the lecture page"},
     "Video-DyST": {"task": "other", "category": "dynamic neural scene representation from real videos, listed under Text-to-Video in the lecture page"},
     # the lecture page lists these video models under its Text-to-Motion heading

@@ -61,6 +61,32 @@ def test_task_identification(cli, question, task):
     assert data["task"]["id"] == task
 
 
+@pytest.mark.parametrize("question", [
+    "How does AI blend 'photographic' and 'digital illustration' in one prompt?",
+    "What model was used to make this picture?",
+])
+def test_models_outside_the_task_do_not_fill_the_list(cli, store, question):
+    data = json.loads(cli("ask", question, "--format", "json", "--k-models", "5").stdout)
+    models = data["retrieval"]["models"]
+    assert models and all(m["fits_task"] for m in models), models
+    assert "does not fit" not in data["markdown"]
+
+
+def test_models_the_question_names_are_its_context(cli):
+    data = json.loads(cli("ask", "Which GPU do I need to run SDXL locally?", "--format", "json").stdout)
+    assert data["task"]["id"] == "hardware-installation"
+    names = [m["name"] for m in data["retrieval"]["models"]]
+    assert names and all("SDXL" in n for n in names), names
+
+
+def test_a_question_that_starts_from_a_photo_gets_a_model_that_takes_one(cli, store):
+    data = json.loads(cli("ask", "How do I turn a photo into a short video clip?", "--format", "json").stdout)
+    top = store.model(data["retrieval"]["models"][0]["name"])
+    assert top.task == "video-generation" and "image" in top.input_modalities
+    # Tune-A-Video learns from a source video: it is not an image-to-video model
+    assert store.model("Video-Tune-A-Video").input_modalities == ["text", "video"]
+
+
 def test_help_topic_gets_a_sensible_answer(cli):
     answer = cli("ask", "ComfyUI crashes with out of memory on my 8GB GPU, what should I change?").stdout
     assert "**Installation, hardware and performance**" in answer

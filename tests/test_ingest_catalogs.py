@@ -1,6 +1,7 @@
 """Real catalog formats: Open Model Database, ComfyUI-Manager's model list, the diffusers paper list."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -10,6 +11,7 @@ from muselab.catalog.ingest import ingest_path
 from muselab.catalog.ingest.comfyui import ingest as comfyui
 from muselab.catalog.ingest.diffusers import ingest as diffusers
 from muselab.catalog.ingest.openmodeldb import ingest as openmodeldb
+from muselab.text import clean_description
 
 DATA = SHARED / "data"
 
@@ -70,6 +72,36 @@ def test_comfyui_malformed_entry(store, tmp_path):
     report = ingest_path(store, comfyui, f, progress=False)[0]
     assert report.error == f"{f}:4: bad model entry: unknown model type 'teleporter'"
     assert store.model("SR-Good") is None
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("Safetensors versions of [a/https://github.com/microsoft/MoGe](https://github.com/microsoft/MoGe)",
+     "Safetensors versions of microsoft/MoGe"),
+    ("LDSR upscale model. Through the [a/ComfyUI-Flowty-LDSR](https://github.com/flowtyone/x) extension, it runs.",
+     "LDSR upscale model. Through the ComfyUI-Flowty-LDSR extension, it runs."),
+    ("The encoder part of https://huggingface.co/google/t5-v1_1-xxl, used with SD3.",
+     "The encoder part of google/t5-v1_1-xxl, used with SD3."),
+    ("Texture retaining denoiser for digital artwork Sample images: https://1drv.ms/u/s!Aip?e=vN",
+     "Texture retaining denoiser for digital artwork"),
+    ("Please consider supporting my work on [Ko-Fi](https://ko-fi.com/k)! It handles **anime** well. "
+     "**Showcase:** Flux comparisons: <https://slow.pics/s/b> Image Upscales: <https://slow.pics/s/c>",
+     "It handles anime well."),
+    ("<p>Sharp lines.</p> ![sample](https://i.imgur.com/x.png) A second sentence.", "Sharp lines. A second sentence."),
+    ("https://imgsli.com/Mzg0", ""),
+])
+def test_catalog_descriptions_are_cleaned(raw, clean):
+    assert clean_description(raw) == clean
+
+
+def test_descriptions_cut_at_a_sentence_end():
+    assert clean_description("One short sentence. Then " + "word " * 30 + "end.", limit=60) == "One short sentence."
+    assert clean_description("word " * 30, limit=40) == "word word word word word word word…"
+
+
+def test_real_catalog_descriptions_carry_no_links(omdb):
+    models = openmodeldb.read(omdb, progress=False).models + comfyui.read(DATA / "comfyui_model_list.json", False).models
+    assert len(models) > 500
+    assert not [m.name for m in models if re.search(r"https?://|\]\(|\*\*|ko-fi|patreon", m.summary, re.I)]
 
 
 def test_diffusers_papers(store):

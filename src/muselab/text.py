@@ -75,3 +75,43 @@ def arxiv_id_of(url: str | None) -> str | None:
 def slug(text: str, sep: str = "-") -> str:
     return sep.join(re.findall(r"[A-Za-z0-9]+", text)) or "x"
 
+
+
+# -- catalog descriptions --------------------------------------------------------
+# Open Model Database and ComfyUI-Manager descriptions are written by model authors for a web page:
+# markdown, sample-image links, donation requests. An answer quotes them as the model's summary,
+# so ingest keeps the words that describe the model and drops the page furniture.
+
+_MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK_RE = re.compile(r"\[([^\]]*)\]\(([^)\s]*)[^)]*\)")
+_REPO_RE = re.compile(r"<?https?://(?:www\.)?(?:github\.com|huggingface\.co)/([\w-]+/[\w-]+(?:\.\w+)*)(?:[^\s<>,;)]*[^\s<>,;).])?>?", re.I)
+# a URL with the short "Label:" in front of it that introduces it ("Sample images: https://...")
+_LABELLED_URL_RE = re.compile(r"(?:\b[A-Z][\w-]*(?: [\w-]+){0,2}:\s*)?<?https?://[^\s>]*>?")
+_TRAILING_LABEL_RE = re.compile(r"(?:\s*\b[A-Z][\w-]*(?: [\w-]+){0,2}:)+\s*$")
+_BEGGING_RE = re.compile(r"\b(donat\w*|ko-?fi|patreon|buy me a coffee|support my work|any support)\b", re.I)
+
+
+def _link_text(m: re.Match) -> str:
+    text = m.group(1).strip()
+    text = text[2:] if text.startswith("a/") else text  # ComfyUI-Manager marks outside links "a/"
+    return _REPO_RE.sub(r"\1", text) if text.startswith("http") else text
+
+
+def clean_description(text: str | None, limit: int = 600) -> str:
+    """A catalog description as plain sentences: markdown links become their text, GitHub and
+    Hugging Face URLs become owner/repo, other URLs (sample images, chat servers) go with their
+    label, donation requests go; cut at a sentence end within `limit` characters."""
+    text = re.sub(r"<[a-zA-Z/][^>]*>", " ", str(text or ""))  # HTML tags
+    text = _MD_LINK_RE.sub(_link_text, _MD_IMAGE_RE.sub(" ", text))
+    text = re.sub(r"\*\*|__|`|^#+\s*", "", _REPO_RE.sub(r"\1", text), flags=re.M)
+    text = _LABELLED_URL_RE.sub(" ", text)
+    kept = [s for s in sentences(text) if not _BEGGING_RE.search(s)]
+    kept = [t for s in kept if (t := re.sub(r"\s+([,.;:!?])", r"\1", _TRAILING_LABEL_RE.sub("", s)).strip())]
+    out = ""
+    for s in kept:
+        if len(out) + len(s) + 1 > limit:
+            break
+        out = f"{out} {s}".strip()
+    if not out and kept:  # one long sentence: cut at a word
+        out = kept[0][: limit - 1].rsplit(" ", 1)[0] + "…"
+    return out

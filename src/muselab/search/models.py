@@ -4,7 +4,8 @@ Score = task fit (the task itself, else its family) + meaning (cosine between
 the question and the model's description) + lexical match (BM25 over names,
 categories, summaries and tags) + the question's specifics the model matches
 (content such as anime or photo, the scale asked for) + a small bonus for models
-that can run here. Near-identical variants of one model family are shown once.
+that can run here. Near-identical variants of one model family are shown once, and
+a model outside the task is shown only when no model of the task exists.
 """
 
 from __future__ import annotations
@@ -111,6 +112,23 @@ def lexical_scores(store, question: str, table: ModelTable, cache_dir) -> np.nda
     return out / (out.max() or 1.0)
 
 
+def named_in(question: str, table: ModelTable) -> np.ndarray:
+    """Models the (normalised) question names by their family, e.g. 'sdxl' or 'stable video'."""
+    words = f" {' '.join(re.findall(r'[a-z]+', question))} "
+    return np.array([len(f) >= 3 and f" {f} " in words for f in table.families])
+
+
+def candidates(fit: np.ndarray, question: str, table: ModelTable, score: np.ndarray) -> np.ndarray:
+    """Rows to recommend, best first. Models of the task when there are any: a model that does not
+    fit is never shown to fill the list. Otherwise (questions about hardware or setup) the models
+    the question names, else the closest ones."""
+    order = np.lexsort((np.arange(len(score)), -score))
+    for keep in (fit > 0, named_in(question, table)):
+        if keep.any():
+            return order[keep[order]]
+    return order
+
+
 def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=None, space: str | None = None,
               k: int = 3, cache_dir=None) -> list[Recommendation]:
     table = model_table(store)
@@ -137,7 +155,7 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
     score = (fit + 4.0 * meaning + lexical_scores(store, question, table, cache_dir) + 1.2 * specifics
              + np.where(fit > 0, table.prior, 0.0) + add_on)
     out, seen = [], set()
-    for r in np.lexsort((np.arange(len(score)), -score)):
+    for r in candidates(fit, q, table, score):
         if table.families[r] in seen:
             continue
         seen.add(table.families[r])

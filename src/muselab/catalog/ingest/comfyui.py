@@ -14,7 +14,7 @@ from muselab.catalog.ingest import Records
 from muselab.catalog.ingest.jsonfile import array_items, load_json
 from muselab.catalog.records import Model
 from muselab.errors import IngestError
-from muselab.text import slug
+from muselab.text import clean_description, slug
 
 # entry type -> (task, name prefix); checked after the name/base rules below
 TYPE_TASKS = {
@@ -86,7 +86,7 @@ def model_from(entry: dict) -> Model:
                                                "image-to-3d", "image-to-prompt") else
         ["image", "text"] if I2V.search(f"{entry['name']} {entry.get('filename', '')} {base} {entry['type']}") else ["text"],
         output_modalities=["video"] if task == "video-generation" else ["image"],
-        summary=" ".join(str(entry.get("description") or "").split())[:600],
+        summary=clean_description(entry.get("description"), 600),
         github_url=ref if "github.com" in ref else None,
         hf_url=ref if "huggingface.co" in ref else (url if "huggingface.co" in url else None),
         weights_source=f"ComfyUI-Manager model list: {entry.get('filename') or '?'} into models/{entry.get('save_path') or '?'}"

@@ -15,7 +15,7 @@ from muselab.catalog.ingest import Records
 from muselab.catalog.ingest.jsonfile import line_of, load_json
 from muselab.catalog.records import Model
 from muselab.errors import IngestError
-from muselab.text import slug
+from muselab.text import clean_description, slug
 
 VIDEO_ARCHS = {"rife", "cain", "cain-yuv"}
 
@@ -53,7 +53,7 @@ def model_from(d: dict, file_id: str, archs: dict) -> Model:
         category=f"{arch}, {scale}x, " + ", ".join(t for t in tags if t not in ("research",))[:120],
         input_modalities=["video"] if task == "frame-interpolation" else ["image"],
         output_modalities=["video"] if task == "frame-interpolation" else ["image"],
-        summary=" ".join(str(d.get("description") or "").split())[:700],
+        summary=clean_description(d.get("description"), 700),
         github_url="/".join(github.split("/")[:5]) if github else None,
         hf_url=hf,
         license=d.get("license") or None,
