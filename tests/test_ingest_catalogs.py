@@ -88,6 +88,7 @@ def test_comfyui_malformed_entry(store, tmp_path):
      "It handles anime well."),
     ("<p>Sharp lines.</p> ![sample](https://i.imgur.com/x.png) A second sentence.", "Sharp lines. A second sentence."),
     ("https://imgsli.com/Mzg0", ""),
+    ("Code: <https://github.com/xinntao/Real-ESRGAN>. Sharp.", "Code: xinntao/Real-ESRGAN. Sharp."),
 ])
 def test_catalog_descriptions_are_cleaned(raw, clean):
     assert clean_description(raw) == clean

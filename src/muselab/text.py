@@ -76,7 +76,6 @@ def slug(text: str, sep: str = "-") -> str:
     return sep.join(re.findall(r"[A-Za-z0-9]+", text)) or "x"
 
 
-
 # -- catalog descriptions --------------------------------------------------------
 # Open Model Database and ComfyUI-Manager descriptions are written by model authors for a web page:
 # markdown, sample-image links, donation requests. An answer quotes them as the model's summary,
@@ -101,7 +100,7 @@ def clean_description(text: str | None, limit: int = 600) -> str:
     """A catalog description as plain sentences: markdown links become their text, GitHub and
     Hugging Face URLs become owner/repo, other URLs (sample images, chat servers) go with their
     label, donation requests go; cut at a sentence end within `limit` characters."""
-    text = re.sub(r"<[a-zA-Z/][^>]*>", " ", str(text or ""))  # HTML tags
+    text = re.sub(r"<(?!https?:)[a-zA-Z/][^>]*>", " ", str(text or ""))  # HTML tags, not <URL>s
     text = _MD_LINK_RE.sub(_link_text, _MD_IMAGE_RE.sub(" ", text))
     text = re.sub(r"\*\*|__|`|^#+\s*", "", _REPO_RE.sub(r"\1", text), flags=re.M)
     text = _LABELLED_URL_RE.sub(" ", text)
