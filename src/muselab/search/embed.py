@@ -15,6 +15,7 @@ directory (`muselab prepare`, or automatically on first use; the export needs to
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from functools import cache
@@ -76,9 +77,14 @@ class OnnxMiniLM:
         if self.quantized:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
-            # per-channel, MatMul-only int8 keeps cos > 0.99 with the float model; whole-graph int8 does not
-            _atomic(self.path, lambda tmp: quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8,
-                                                            per_channel=True, op_types_to_quantize=["MatMul"]))
+            # per-channel, MatMul-only int8 keeps cos > 0.99 with the float model; whole-graph int8 does not.
+            # The quantiser logs advice for image models ("run pre-processing") that does not apply here.
+            logging.disable(logging.WARNING)
+            try:
+                _atomic(self.path, lambda tmp: quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8,
+                                                                per_channel=True, op_types_to_quantize=["MatMul"]))
+            finally:
+                logging.disable(logging.NOTSET)
             _stamp(self.path, stamp)
         return self.path
 
