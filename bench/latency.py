@@ -27,33 +27,27 @@ def main() -> None:
     ap.add_argument("--cold-runs", type=int, default=10)
     args = ap.parse_args()
     db = corpus_store()
-    from muselab.answer.pipeline import answer_context
-    from muselab.catalog import open_store
-    from muselab.search.ask import ask
+    import muselab
     from muselab.search.bm25 import bm25_index
-    from muselab.search.embed import get_embedder
     from muselab.search.papers import fts_terms, lexical
-    from muselab.settings import Settings
 
-    settings = Settings.load(db=db, builtin_papers=False, progress=False)
-    store = open_store(settings)
-    embedder = get_embedder(settings.embedder, settings.cache_dir, settings.threads)
+    lab = muselab.open(db=db, builtin_papers=False, progress=False)
+    store, settings = lab.store, lab.settings
     questions = [q["question"] for q in json.loads(PAPERS_DEV.read_text())["queries"]]
     questions += [q["question"] for q in json.loads(TASKS_DEV.read_text())["questions"]]
     print(f"store: {store.count('papers')} papers, {store.count('models')} models; {len(questions)} questions",
           file=sys.stderr)
-    ask(questions[0], store, settings, embedder, 3, 5)  # warm-up: loads the model and the indexes
+    lab.ask(questions[0])  # warm-up: loads the model and the indexes
     retrieval, whole, fts, bm25 = [], [], [], []
     index = bm25_index(store, settings.cache_dir)
     for _ in range(3):
         for q in questions:
             t0 = time.perf_counter()
-            result = ask(q, store, settings, embedder, 3, 5)
+            lab.retrieve(q, 3, 5)
             t1 = time.perf_counter()
-            answer_context(result.context, store, guess=result.guess)
-            t2 = time.perf_counter()
+            lab.ask(q, 3, 5)
             retrieval.append(t1 - t0)
-            whole.append(t2 - t0)
+            whole.append(time.perf_counter() - t1)
             t3 = time.perf_counter()
             lexical(store, q, 300)
             t4 = time.perf_counter()

@@ -96,7 +96,9 @@ def corpus_selection(shared: Path, per_task: int, cache_dir: Path):
     from muselab.catalog.taxonomy import builtin_tasks
     from muselab.search.embed import get_embedder
     from muselab.search.index import import_vectors, load_index, texts_for
-    from muselab.search.papers import lexical, rrf, task_text, Hit
+    from muselab.catalog.taxonomy import task_text
+    from muselab.search.fusion import fuse, positions, ranking
+    from muselab.search.papers import lexical
 
     data = shared / "data"
     tmp = Path(tempfile.mkdtemp()) / "corpus.db"
@@ -106,14 +108,14 @@ def corpus_selection(shared: Path, per_task: int, cache_dir: Path):
     import_vectors(store, embedder.space, data / "arxiv_cv_2025.minilm-l6-v2.f16.npy", texts_for(store, "papers"))
     index = load_index(store, "papers", embedder.space)
     tasks = {t.id: t for t in builtin_tasks()}
+    where = {i: r for r, i in enumerate(index.ids)}
     chosen: dict[str, None] = {}
     for t in tasks.values():
         parent = tasks.get(t.parent) if t.parent else None
-        vec = embedder.encode([task_text(t, parent)])[0]
-        dense = [Hit(i, sc) for i, sc in index.top(vec, 300)]
-        lex = lexical(store, " ".join(t.vocabulary), 300)
-        for h in rrf([(lex, 1.0), (dense, 1.0)])[:per_task]:
-            chosen.setdefault(h.id)
+        dense = ranking(index.scores(embedder.encode([task_text(t, parent)])[0]))
+        lex = positions([h.id for h in lexical(store, " ".join(t.vocabulary), 300)], where)
+        for r in ranking(fuse([(lex, 1.0), (dense, 1.0)], len(index.ids)), per_task):
+            chosen.setdefault(index.ids[r])
     papers = store.papers(chosen)
     vectors = {i: index.vector(i) for i in chosen}
     return papers, vectors, embedder

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CHECKER, SEEDS, need_shared, run_muselab
-from muselab.answer.context import parse_prompt
+from muselab.context import parse_prompt
 from muselab.answer.verify import verify
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

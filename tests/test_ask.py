@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from conftest import CHECKER, need_shared, run_muselab
-from muselab.answer.context import parse_prompt
+from muselab.context import parse_prompt
 from muselab.answer.verify import verify
 
 ANIME = ("I enlarged a blurry illustration by 2x and it looked like crisp anime art. "

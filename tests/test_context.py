@@ -1,7 +1,7 @@
 import pytest
 
 from conftest import SEEDS, need_shared
-from muselab.answer.context import parse_prompt
+from muselab.context import parse_prompt
 from muselab.errors import BadInput
 
 PROMPT = '''You are an AI scientist.

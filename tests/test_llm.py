@@ -103,7 +103,7 @@ def test_a_good_answer_passes_with_keys_expanded(cli, server, monkeypatch):
 
 
 def test_outside_sources_are_removed_and_reported(cli, server, store):
-    from muselab.answer.context import parse_prompt
+    from muselab.context import parse_prompt
     from muselab.answer.verify import verify
 
     server.text = LEAKY
@@ -133,13 +133,36 @@ def test_a_missing_part_is_filled_from_the_offline_composer(cli, server):
     assert "had no 'Workflow (input → model → output)' part; muselab filled it from its offline composer" in answer
 
 
+PREAMBLE = "Sure! Here is my answer.\nI am happy to help with that.\n\n"
+LOOP = "I am a helpful assistant " * 8
+
+
+def test_only_the_three_parts_reach_the_user(cli, server):
+    """A preamble, a section of another name, a part said twice and repetition loops are dropped and counted."""
+    task, rest = GOOD.split("## 2.")
+    server.text = (PREAMBLE + task + LOOP + "\n\n## 2." + rest.replace(
+        "## 3. Papers", "content image → styled image\ncontent image → styled image\n\n## 3. Papers")
+        + "\n## Conclusion\nThat is all, see you.\n" + task)
+    data = json.loads(ask_openai(cli, server, "--format", "json").stdout)
+    md = data["markdown"]
+    assert md.startswith("## 1. Task\nStyle transfer")
+    for gone in ("Sure!", "happy to help", "helpful assistant", "Conclusion", "see you"):
+        assert gone not in md
+    assert md.count("## 1. Task") == 1 and md.count("content image → styled image") == 1
+    repair = data["repair"]
+    # stray: 2 preamble lines, the Conclusion heading and its line, the task part said again (heading + line)
+    assert repair["stray_lines"] == 6 and repair["repeated_lines"] == 2 and repair["filled"] == []
+    assert "muselab dropped 6 line(s) outside the three parts and 2 repeated line(s) from the openai answer" in md
+
+
 def test_non_streaming_reply(cli, server, monkeypatch):
     monkeypatch.setenv("MUSELAB_LLM_RETRIES", "0")
     from muselab.llm.openai import factory
+    from muselab.settings import Settings
 
-    backend = factory(base_url=server.url, stream=False)
+    backend = factory(Settings.load(llm_base_url=server.url, llm_stream=False))
     need_shared()
-    from muselab.answer.context import parse_prompt
+    from muselab.context import parse_prompt
 
     text = "".join(backend.stream(parse_prompt(SEEDS[0].read_text(encoding="utf-8"))))
     assert text == GOOD and backend.usage == {"completion_tokens": 42}
@@ -218,7 +241,7 @@ needs_local = pytest.mark.skipif(not llama_cpp_available(), reason="the local ex
 @needs_local
 @pytest.mark.slow
 def test_local_backend_with_smollm2(cli, store):
-    from muselab.answer.context import parse_prompt
+    from muselab.context import parse_prompt
     from muselab.answer.verify import verify
 
     need_shared()
@@ -229,13 +252,17 @@ def test_local_backend_with_smollm2(cli, store):
     assert verify(data["markdown"], parse_prompt(SEEDS[0].read_text(encoding="utf-8")), store.model_names()) == []
     for heading in ("## 1. Task", "## 2. Workflow", "## 3. Papers and tools"):
         assert heading in data["markdown"]
+    # the three parts and nothing before them: SmolLM2's own text has no part headings, so it is dropped
+    assert data["markdown"].startswith("## 1. Task")
+    assert data["markdown"].index("## 1. Task") < data["markdown"].index("## 2. Workflow") < \
+        data["markdown"].index("## 3. Papers and tools")
 
 
 @needs_local
 @pytest.mark.slow
 def test_openai_backend_against_llama_cpp_server(cli, store, tmp_path):
     """A real OpenAI-compatible server running a real model, on a free loopback port."""
-    from muselab.answer.context import parse_prompt
+    from muselab.context import parse_prompt
     from muselab.answer.verify import verify
     from muselab.llm.local import smollm2_path
 

@@ -166,12 +166,13 @@ def test_substitution_is_announced(cli, tmp_path, settings):
 
     store = open_store(settings)
     models = [store.model("NST-fast-neural-style-rain-princess"), store.model("NST-multistyle26")]
-    wf, notes = workflow_for(models, "make my photo look painted", None, settings)
+    wf = workflow_for(models, "make my photo look painted", None, settings)
+    notes = wf.meta["notes"]
     assert wf.nodes["2"]["class_type"] == "StyleTransfer"
     assert notes == ["substituted NST-multistyle26 (a model of the same task) for the top model "
                      f"NST-fast-neural-style-rain-princess, which needs {settings.models_dir / 'rain_princess.pth'}, "
                      "which is not here"]
     settings.models_dir.mkdir(parents=True, exist_ok=True)
     _, path = save_network(settings.models_dir, 0, "rain_princess.pth")
-    wf, notes = workflow_for(models, "make my photo look painted", None, settings)
-    assert wf.nodes["2"]["class_type"] == "FastNeuralStyle" and notes == []
+    wf = workflow_for(models, "make my photo look painted", None, settings)
+    assert wf.nodes["2"]["class_type"] == "FastNeuralStyle" and wf.meta["notes"] == []

@@ -1,7 +1,7 @@
 """The grounding verifier and `muselab check`."""
 
 from conftest import SEEDS, need_shared
-from muselab.answer.context import parse_prompt
+from muselab.context import parse_prompt
 from muselab.answer.verify import verify
 
 GOOD = """## 1. Task

@@ -6,11 +6,18 @@ class MuselabError(Exception):
     possible, what to run next."""
 
     exit_code = 2
+    details: list[str] = []  # one line per problem, for errors that gather several (shown before the message)
 
-    def __init__(self, message: str, exit_code: int | None = None):
+    def __init__(self, message: str, exit_code: int | None = None, details: list[str] | None = None):
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
+        if details is not None:
+            self.details = details
+
+    def to_dict(self) -> dict:
+        """The error as the HTTP API and `--format json` give it."""
+        return {"error": str(self), "detail": self.details}
 
 
 class BadInput(MuselabError):

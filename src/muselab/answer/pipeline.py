@@ -1,9 +1,9 @@
 """Compose, then verify: the one path every answer takes before it is shown.
 
 The offline composer's answer is verified; an LLM backend's answer is verified,
-repaired (outside sources removed, missing parts filled from the offline
-answer) and verified again. A backend that cannot answer leaves the offline
-answer, with a notice (or a refusal with --strict).
+repaired (outside sources removed, stray text dropped, missing parts filled
+from the offline answer) and verified again. A backend that cannot answer
+leaves the offline answer, with a notice (or a refusal with --strict).
 """
 
 from __future__ import annotations
@@ -11,45 +11,48 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from muselab.answer.compose import Answer, compose
-from muselab.answer.context import Context
+from muselab.answer.compose import compose
+from muselab.answer.repair import repair
+from muselab.answer.result import Answer
 from muselab.answer.verify import verify
+from muselab.context import Context
 from muselab.errors import MuselabError
+from muselab.llm.backend import OFFLINE, BackendUnavailable, load_backend
 
 REFUSED = 3  # exit code of --strict refusals
 
 
-def answer_context(ctx: Context, store, guess=None, backend: str = "offline", settings=None, strict: bool = False,
-                   progress: bool = False, **overrides) -> Answer:
-    tasks = store.tasks()
-    offline = compose(ctx, store, tasks, guess=guess)
-    checked(offline.markdown(), ctx, store)
-    if backend == "offline":
+def answer_context(ctx: Context, store, settings, guess=None, strict: bool = False) -> Answer:
+    """The answer of the backend `settings.llm`, verified (and, for an LLM, repaired)."""
+    # 1. the offline answer: the answer itself, or what an LLM's answer is repaired from
+    offline = compose(ctx, store, store.tasks(), guess=guess)
+    checked(offline.markdown, ctx, store)
+    if settings.llm == OFFLINE:
         return offline
-    from muselab.llm.backend import BackendUnavailable, load_backend
-
-    llm = load_backend(backend, settings, store, **overrides)
+    # 2. the LLM's text, collected in full before anything is shown
+    llm = load_backend(settings.llm, settings)
     start = time.perf_counter()
     try:
-        text = collect(llm.stream(ctx, ctx.to_prompt()), progress, backend)
+        text = collect(llm.stream(ctx), settings.progress, settings.llm)
     except BackendUnavailable as exc:
         if strict:
-            raise MuselabError(f"the {backend} backend could not answer: {exc}; refused (--strict)",
+            raise MuselabError(f"the {settings.llm} backend could not answer: {exc}; refused (--strict)",
                                exit_code=REFUSED) from None
-        offline.notices.append(f"The {backend} backend could not answer ({exc}); this is muselab's offline answer.")
+        offline.unavailable = f"The {settings.llm} backend could not answer ({exc}); this is muselab's offline answer."
+        offline.notices.append(offline.unavailable)
         return offline
     seconds = time.perf_counter() - start
-    from muselab.answer.repair import repair
-
+    # 3. repaired, then verified again
     fixed, report = repair(text, ctx, offline.parts, store.model_names())
     if strict and report.leaks_before:
-        raise MuselabError(f"the {backend} answer cited {report.leaks_before} source(s) outside the given ones; "
+        raise MuselabError(f"the {settings.llm} answer cited {report.leaks_before} source(s) outside the given ones; "
                            "refused (--strict)", exit_code=REFUSED)
-    tokens = (getattr(llm, "usage", {}) or {}).get("completion_tokens") or max(1, len(text) // 4)
-    answer = replace(offline, text=fixed, backend=backend, notices=report.notices(backend), repair=report.to_dict(),
+    tokens = (llm.usage or {}).get("completion_tokens") or max(1, len(text) // 4)
+    answer = replace(offline, text=fixed, backend=settings.llm, notices=report.notices(settings.llm),
+                     repair=report.to_dict(),
                      stats={"seconds": round(seconds, 3), "tokens": tokens,
                             "tokens_per_s": round(tokens / seconds, 2) if seconds else None})
-    checked(answer.markdown(), ctx, store)
+    checked(answer.markdown, ctx, store)
     return answer
 
 

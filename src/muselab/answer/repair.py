@@ -1,5 +1,8 @@
-"""Repair an LLM's answer so that only the given sources come out.
+"""Repair an LLM's answer so that only the given sources come out, and only the three parts.
 
+0. text outside the three parts goes: a preamble before the first part, sections
+   under other headings, and repetition loops (a line said again, or a line
+   that repeats one phrase over and over);
 1. citation keys ([M1], [P2]) become the sources they stand for; unknown keys go;
 2. links outside the given sources are removed (a markdown link keeps its text);
 3. arXiv ids outside the given papers are removed;
@@ -18,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from muselab.answer.context import Context
+from muselab.context import Context
 from muselab.answer.verify import ARXIV_ID_RE, NAME_TOKEN_RE, URL_RE, outside_names, verify
 from muselab.text import norm_url
 
@@ -39,6 +42,8 @@ class RepairReport:
     keys_unknown: int = 0
     filled: list[str] = field(default_factory=list)
     models_listed: int = 0
+    stray_lines: int = 0
+    repeated_lines: int = 0
     fell_back: bool = False
 
     def notices(self, backend: str) -> list[str]:
@@ -48,6 +53,10 @@ class RepairReport:
         if removed:
             out.append(f"muselab removed {', '.join(removed)} from the {backend} answer: they pointed outside the "
                        "given sources.")
+        if self.stray_lines or self.repeated_lines:
+            dropped = [f"{n} {what}" for n, what in ((self.stray_lines, "line(s) outside the three parts"),
+                                                     (self.repeated_lines, "repeated line(s)")) if n]
+            out.append(f"muselab dropped {' and '.join(dropped)} from the {backend} answer.")
         if self.keys_unknown:
             out.append(f"muselab removed {self.keys_unknown} citation key(s) that match no given source.")
         for part in self.filled:
@@ -63,17 +72,52 @@ class RepairReport:
         return {k: v for k, v in self.__dict__.items()}
 
 
+HEADING_RE = re.compile(r"^(#+|\d+[.)]|\*\*)")
+
+
+def part_of_heading(line: str) -> str | None:
+    """The part a heading line (a markdown heading, a numbered line or a bold line) names, if any."""
+    s = line.strip().lower()
+    if not HEADING_RE.match(s):
+        return None
+    return next((part for part, words in PART_WORDS.items() if any(w in s for w in words)), None)
+
+
 def headed_parts(text: str) -> set[str]:
-    """The parts that have a heading (a markdown heading, a numbered line or a bold line) of their own."""
-    found = set()
+    """The parts that have a heading of their own."""
+    return {p for line in text.splitlines() if (p := part_of_heading(line))}
+
+
+def is_loop(line: str) -> bool:
+    """A line that says one phrase over and over (small models fall into such loops)."""
+    words = line.lower().split()
+    grams = [tuple(words[i:i + 3]) for i in range(len(words) - 2)]
+    return len(words) >= 12 and len(set(grams)) < 0.5 * len(grams)
+
+
+def split_parts(text: str, report: RepairReport) -> dict[str, str]:
+    """The text of each part, from its heading to the next; a preamble, a section under another heading
+    of the parts' level, a part said twice and repetition loops are dropped and counted."""
+    blocks: dict[str, list[str]] = {}
+    current, level, seen = None, None, set()
     for line in text.splitlines():
-        s = line.strip().lower()
-        if not re.match(r"^(#+|\d+[.)]|\*\*)", s):
-            continue
-        for part, words in PART_WORDS.items():
-            if any(w in s for w in words):
-                found.add(part)
-    return found
+        s = line.strip()
+        part = part_of_heading(s)
+        if part:
+            level = level or s.split(" ", 1)[0]
+            current = part if part not in blocks else None
+            if current:
+                blocks[current] = []
+        elif current and s.startswith("#") and s.split(" ", 1)[0] == level:
+            current = None  # a section of its own ("## Conclusion") at the parts' level
+        if current is None:
+            report.stray_lines += bool(s)
+        elif s and ((s.lower() in seen and len(s) > 3) or is_loop(s)):
+            report.repeated_lines += 1
+        else:
+            seen.add(s.lower())
+            blocks[current].append(line)
+    return {p: re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() for p, lines in blocks.items()}
 
 
 def expand_keys(text: str, ctx: Context, report: RepairReport) -> str:
@@ -133,19 +177,21 @@ def strip_outside(text: str, ctx: Context, catalog_names, report: RepairReport) 
 def repair(text: str, ctx: Context, offline_parts: dict[str, str], catalog_names) -> tuple[str, RepairReport]:
     report = RepairReport()
     report.leaks_before = sum(1 for v in verify(text, ctx, catalog_names) if v.rule in LEAK_RULES)
-    # 1-4: sources
-    text = expand_keys(text, ctx, report)
-    text = strip_outside(text, ctx, catalog_names, report)
-    # 5: parts and models
-    present = headed_parts(text)
-    if "workflow" in present and not re.search(r"(->|→)", text):
-        present.discard("workflow")  # a workflow without a chain is not the workflow asked for
+    # 0: the three parts only, in their order
+    blocks = split_parts(text, report)
+    out = []
     for part in ("task", "workflow", "sources"):
-        if part not in present:
+        # 1-4: sources in each part
+        block = strip_outside(expand_keys(blocks.get(part, ""), ctx, report), ctx, catalog_names, report).strip()
+        if part == "workflow" and not re.search(r"(->|→)", block):
+            block = ""  # a workflow without a chain is not the workflow asked for
+        # 5: a missing part comes from the offline composer
+        if not block:
             report.filled.append(part)
-            text = text.rstrip() + "\n\n" + offline_parts[part]
-    low = text.lower()
-    missing = [m for m in ctx.models if m.name.lower() not in low]
+            block = offline_parts[part]
+        out.append(block)
+    text = "\n\n".join(out)
+    missing = [m for m in ctx.models if m.name.lower() not in text.lower()]
     if missing:
         report.models_listed = len(missing)
         lines = ["", "**Recommended models**"] + [
@@ -158,4 +204,4 @@ def repair(text: str, ctx: Context, offline_parts: dict[str, str], catalog_names
     return text.strip() + "\n", report
 
 
-__all__ = ["RepairReport", "repair", "headed_parts", "NAME_TOKEN_RE"]
+__all__ = ["RepairReport", "repair", "headed_parts", "split_parts"]

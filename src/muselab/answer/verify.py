@@ -15,7 +15,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Iterable
 
-from muselab.answer.context import Context
+from muselab.context import Context
 from muselab.catalog.taxonomy import PREFIX_TASKS
 from muselab.text import ARXIV_ID_RE, URL_RE, norm_url
 

@@ -8,8 +8,9 @@ import json
 from pydantic import BaseModel, Field
 
 
-class Workflow(BaseModel):
-    """How a model of a task runs, as a chain: input -> steps -> output."""
+class Chain(BaseModel):
+    """How a model of a task works, as a chain: input -> steps -> output (the `workflow` field of
+    tasks and models; not to be confused with a runnable graph, muselab.workflow.graph.Workflow)."""
 
     input: str = Field(description="What goes in, with its type, e.g. 'text prompt (TEXT)'.")
     steps: list[str] = Field(default_factory=list, description="The stages inside the model, in order.")
@@ -35,7 +36,7 @@ class Task(BaseModel):
     input_modalities: list[str] = Field(default_factory=list)
     output_modalities: list[str] = Field(default_factory=list)
     how_it_works: str = ""
-    workflow: Workflow | None = None
+    workflow: Chain | None = None
     aspects: list[Aspect] = Field(default_factory=list)
     needs: str = Field("", description="The kind of model the task needs, without naming one.")
     substitutes: dict[str, str] = Field(
@@ -66,7 +67,7 @@ class Model(BaseModel):
     sha256: str | None = None
     runnable: bool = Field(False, description="Whether muselab can run it here (weights shipped or local).")
     runner: dict | None = Field(None, description="Workflow node and settings that run it.")
-    workflow: Workflow | None = Field(None, description="This model's own chain, where it differs from its task's.")
+    workflow: Chain | None = Field(None, description="This model's own chain, where it differs from its task's.")
     tags: list[str] = Field(default_factory=list)
     links: dict[str, str] = Field(default_factory=dict, description="Other links: blog, demo, kaggle, ...")
     source: str = "builtin"

@@ -7,6 +7,7 @@ or not at all.
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,6 +84,7 @@ def _from_row(cls, row: sqlite3.Row):
 class Store:
     def __init__(self, path: Path | str):
         self.path = Path(path)
+        self._derived: dict = {}
         if self.path.exists() and self.path.is_dir():
             raise StoreError(f"catalog store {self.path} is a directory; give a file path with --db")
         try:
@@ -137,6 +139,32 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    def changed(self, part: str) -> None:
+        """Record that a part of the catalog changed: what was derived from it is rebuilt."""
+        self.set_meta(f"{part}_version", secrets.token_hex(6))
+
+    # -- derived structures (indexes, tables), rebuilt when their parts change ----
+
+    PARTS = ("tasks", "models", "papers", "vectors", "builtin")
+
+    def version(self, *parts: str) -> tuple:
+        """The versions of parts of the catalog; anything derived from them is valid while they hold."""
+        assert set(parts) <= set(self.PARTS), parts
+        keys = [f"{p}_version" for p in parts]
+        rows = dict(self.conn.execute(f"SELECT key, value FROM meta WHERE key IN ({', '.join('?' * len(keys))})",
+                                      keys).fetchall())
+        return tuple(rows.get(k) for k in keys)
+
+    def derived(self, key, parts: tuple[str, ...], build):
+        """`build()`, kept with this store until one of `parts` changes (any process's write counts)."""
+        version = self.version(*parts)
+        hit = self._derived.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        value = build()
+        self._derived[key] = (version, value)
+        return value
+
     # -- writes (call inside transaction()) ----------------------------------
 
     def upsert_tasks(self, tasks: Iterable[Task]) -> int:
@@ -150,7 +178,10 @@ class Store:
                "input_modalities = excluded.input_modalities, output_modalities = excluded.output_modalities, "
                "how_it_works = excluded.how_it_works, data = excluded.data, source = excluded.source "
                "WHERE tasks.data IS NOT excluded.data")
-        return self.conn.executemany(sql, rows).rowcount
+        changed = self.conn.executemany(sql, rows).rowcount
+        if changed:
+            self.changed("tasks")
+        return changed
 
     # each upsert returns the rows it changed (an unchanged record counts 0)
 
@@ -158,25 +189,25 @@ class Store:
         sql = _upsert_sql("models", MODEL_COLUMNS, "name")
         changed = self.conn.executemany(sql, [_row_values(m, MODEL_COLUMNS) for m in models]).rowcount
         if changed:
-            self.set_meta("models_version", str(self.conn.total_changes))  # tells in-memory caches to reload
+            self.changed("models")
         return changed
 
     def upsert_papers(self, papers: Iterable[Paper]) -> int:
         sql = _upsert_sql("papers", PAPER_COLUMNS, "id")
         changed = self.conn.executemany(sql, (_row_values(p, PAPER_COLUMNS) for p in papers)).rowcount
         if changed:
-            self.set_meta("papers_version", str(self.conn.total_changes))  # the lexical index is rebuilt
+            self.changed("papers")
         return changed
 
     # -- reads -------------------------------------------------------------
 
     def tasks(self) -> dict[str, Task]:
         """The taxonomy (kept in memory until a write changes the tasks table)."""
-        version = self.conn.execute("SELECT count(*), group_concat(length(data)) FROM tasks").fetchone()
-        if getattr(self, "_tasks", None) is None or self._tasks[0] != version:
+        def load():
             rows = self.conn.execute("SELECT data FROM tasks ORDER BY id")
-            self._tasks = (version, {t.id: t for t in (Task.model_validate_json(r[0]) for r in rows)})
-        return self._tasks[1]
+            return {t.id: t for t in (Task.model_validate_json(r[0]) for r in rows)}
+
+        return self.derived("tasks", ("tasks",), load)
 
     def model(self, name: str) -> Model | None:
         row = self.conn.execute("SELECT * FROM models WHERE name = ? COLLATE NOCASE", (name,)).fetchone()
@@ -193,10 +224,8 @@ class Store:
 
     def model_names(self) -> frozenset[str]:
         """Every model name, lower-cased (kept in memory until the models change)."""
-        version = (self.count("models"), self.get_meta("models_version"))
-        if getattr(self, "_names", None) is None or self._names[0] != version:
-            self._names = (version, frozenset(r[0].lower() for r in self.conn.execute("SELECT name FROM models")))
-        return self._names[1]
+        return self.derived("model_names", ("models",),
+                            lambda: frozenset(r[0].lower() for r in self.conn.execute("SELECT name FROM models")))
 
     def paper(self, paper_id: str) -> Paper | None:
         row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()
@@ -211,7 +240,7 @@ class Store:
         """rows: (id, content hash, vector as floats or as float16 bytes). Call inside transaction()."""
         data = [(kind, i, space, h, v if isinstance(v, bytes) else _f16_bytes(v)) for i, h, v in rows]
         self.conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?, ?)", data)
-        self.set_meta("vectors_version", f"{kind}:{self.conn.total_changes}")
+        self.changed("vectors")
         return len(data)
 
     def vector_hashes(self, kind: str, space: str) -> dict[str, str]:

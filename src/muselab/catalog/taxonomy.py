@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from muselab.catalog.records import Task
+from muselab.text import normalise
 
 INHERITED = ("how_it_works", "workflow", "needs", "input_modalities", "output_modalities", "substitutes", "aspects")
 
@@ -57,3 +59,48 @@ PREFIX_TASKS = {
 
 def task_from_name(name: str) -> str | None:
     return PREFIX_TASKS.get(name.split("-", 1)[0].lower()) if "-" in name else None
+
+
+def family(task_id: str, tasks: dict[str, Task]) -> set[str]:
+    """The task, its ancestors and its descendants."""
+    out = {task_id}
+    t = tasks.get(task_id)
+    while t and t.parent:
+        out.add(t.parent)
+        t = tasks.get(t.parent)
+    changed = True
+    while changed:
+        changed = False
+        for other in tasks.values():
+            if other.parent in out and other.id not in out:
+                out.add(other.id)
+                changed = True
+    return out
+
+
+@lru_cache(maxsize=4096)
+def cue_re(phrase: str) -> re.Pattern:
+    """A cue matches as a whole word or phrase, plural allowed, in a normalised text."""
+    return re.compile(r"(?<![a-z0-9])" + re.escape(normalise(phrase)) + r"(?:s|es)?(?![a-z0-9])")
+
+
+def cue_scores(question: str, tasks: dict[str, Task]) -> dict[str, float]:
+    """Per task, the summed weights of its cues that the question contains."""
+    q = normalise(question)
+    scores: dict[str, float] = {}
+    for t in tasks.values():
+        total = 0.0
+        for cue in t.cues:
+            phrase, weight = parse_cue(cue)
+            # the substring test is cheap and rules out almost every cue before the regex runs
+            if normalise(phrase) in q and cue_re(phrase).search(q):
+                total += weight
+        if total:
+            scores[t.id] = total
+    return scores
+
+
+def task_text(task: Task, parent: Task | None = None) -> str:
+    """What the field calls the task: its name, definition and vocabulary (for retrieval)."""
+    vocab = task.vocabulary + (parent.vocabulary[:6] if parent else [])
+    return f"{task.name}. {task.definition} {', '.join(vocab)}"

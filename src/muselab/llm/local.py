@@ -6,24 +6,18 @@ for several minutes). Without it, `--llm local` says exactly that.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar, Iterator
 
-from pydantic import Field
-
-from muselab.answer.context import Context
+from muselab.context import Context
 from muselab.errors import MuselabError
-from muselab.llm.backend import BackendUnavailable, Options
+from muselab.llm.backend import BackendUnavailable
 from muselab.llm.prompting import messages
 
 INSTALL = "pip install 'muselab[local]' (or scripts/setup --local); llama-cpp-python compiles for several minutes"
-
-
-class LocalOptions(Options):
-    n_ctx: int = Field(4096, ge=512, le=131072, description="Context window in tokens.")
-    n_threads: int = Field(0, ge=0, description="CPU threads (0: all cores).")
 
 
 def smollm2_path() -> Path:
@@ -46,24 +40,25 @@ def _llama(path: str, n_ctx: int, n_threads: int):
     if not Path(path).is_file():
         raise MuselabError(f"GGUF model not found: {path}")
     kwargs = {"n_threads": n_threads} if n_threads else {}
+    # free the model while llama.cpp is still loaded, not during interpreter teardown (which prints a TypeError)
+    atexit.register(_llama.cache_clear)
     return Llama(model_path=path, n_ctx=n_ctx, verbose=False, **kwargs)
 
 
 class LocalBackend:
     name: ClassVar[str] = "local"
-    is_llm: ClassVar[bool] = True
-    streams: ClassVar[bool] = True
 
-    def __init__(self, options: LocalOptions):
-        self.options = options
+    def __init__(self, settings):
+        self.settings = settings
         self.usage: dict = {}
 
-    def stream(self, context: Context, prompt: str = "") -> Iterator[str]:
-        o = self.options
-        llm = _llama(str(Path(o.model).expanduser()) if o.model else str(smollm2_path()), o.n_ctx, o.n_threads)
+    def stream(self, context: Context) -> Iterator[str]:
+        s = self.settings
+        gguf = str(Path(s.llm_gguf).expanduser()) if s.llm_gguf else str(smollm2_path())
+        llm = _llama(gguf, s.llm_ctx, s.llm_threads or s.threads)
         try:
-            chunks = llm.create_chat_completion(messages=messages(context), temperature=o.temperature,
-                                                max_tokens=o.max_tokens, stream=True)
+            chunks = llm.create_chat_completion(messages=messages(context), temperature=s.llm_temperature,
+                                                max_tokens=s.llm_max_tokens, stream=True)
             n = 0
             for chunk in chunks:
                 piece = chunk["choices"][0].get("delta", {}).get("content")
@@ -75,11 +70,5 @@ class LocalBackend:
             raise BackendUnavailable(f"the local model cannot answer: {str(exc).splitlines()[0]}") from None
 
 
-def factory(settings=None, store=None, **overrides) -> LocalBackend:
-    values = {}
-    if settings is not None:
-        values = {"model": str(settings.llm_gguf) if settings.llm_gguf else None,
-                  "n_ctx": settings.llm_ctx, "n_threads": settings.llm_threads or settings.threads,
-                  "max_tokens": settings.llm_max_tokens, "temperature": settings.llm_temperature}
-    values.update({k: v for k, v in overrides.items() if k in LocalOptions.model_fields})
-    return LocalBackend(LocalOptions(**{k: v for k, v in values.items() if v is not None}))
+def factory(settings) -> LocalBackend:
+    return LocalBackend(settings)

@@ -13,49 +13,35 @@ import os
 import time
 from typing import ClassVar, Iterator
 
-from pydantic import Field
-
-from muselab.answer.context import Context
-from muselab.llm.backend import BackendUnavailable, Options
+from muselab.context import Context
+from muselab.llm.backend import BackendUnavailable
 from muselab.llm.prompting import messages
-
-
-class OpenAIOptions(Options):
-    base_url: str = Field("http://127.0.0.1:8080/v1", description="The server's OpenAI-compatible base URL.")
-    api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the API key (may be unset "
-                                                          "for local servers).")
-    timeout: float = Field(60.0, gt=0, description="Seconds to wait for the server (per read while streaming).")
-    retries: int = Field(2, ge=0, le=10, description="Retries after a connection error, 429 or 5xx.")
-    backoff: float = Field(0.5, ge=0, description="First retry delay in seconds; doubles each time.")
-    stream: bool = Field(True, description="Ask for a streamed (server-sent events) response.")
 
 
 class OpenAIBackend:
     name: ClassVar[str] = "openai"
-    is_llm: ClassVar[bool] = True
-    streams: ClassVar[bool] = True
 
-    def __init__(self, options: OpenAIOptions):
-        self.options = options
+    def __init__(self, settings):
+        self.settings = settings
         self.usage: dict = {}
 
     def _headers(self) -> dict:
         headers = {"Content-Type": "application/json"}
-        key = os.environ.get(self.options.api_key_env)
+        key = os.environ.get(self.settings.llm_api_key_env)
         if key:
             headers["Authorization"] = f"Bearer {key}"
         return headers
 
-    def stream(self, context: Context, prompt: str = "") -> Iterator[str]:
+    def stream(self, context: Context) -> Iterator[str]:
         import httpx
 
-        o = self.options
-        body = {"model": o.model or "default", "messages": messages(context), "temperature": o.temperature,
-                "max_tokens": o.max_tokens, "stream": o.stream}
-        url = o.base_url.rstrip("/") + "/chat/completions"
-        for attempt in range(o.retries + 1):
+        s = self.settings
+        body = {"model": s.llm_model or "default", "messages": messages(context), "temperature": s.llm_temperature,
+                "max_tokens": s.llm_max_tokens, "stream": s.llm_stream}
+        url = s.llm_base_url.rstrip("/") + "/chat/completions"
+        for attempt in range(s.llm_retries + 1):
             try:
-                with httpx.Client(timeout=httpx.Timeout(o.timeout)) as client:
+                with httpx.Client(timeout=httpx.Timeout(s.llm_timeout)) as client:
                     with client.stream("POST", url, json=body, headers=self._headers()) as response:
                         if response.status_code == 429 or response.status_code >= 500:
                             raise _Retry(f"HTTP {response.status_code}")
@@ -63,7 +49,7 @@ class OpenAIBackend:
                             response.read()
                             raise BackendUnavailable(f"{url} answered HTTP {response.status_code}: "
                                                      f"{_error_text(response)}")
-                        if o.stream and "text/event-stream" in response.headers.get("content-type", ""):
+                        if s.llm_stream and "text/event-stream" in response.headers.get("content-type", ""):
                             yield from self._events(response)
                         else:
                             data = json.loads(response.read())
@@ -71,12 +57,12 @@ class OpenAIBackend:
                             yield data["choices"][0]["message"]["content"] or ""
                         return
             except httpx.TimeoutException:
-                raise BackendUnavailable(f"{url} did not answer within {o.timeout:g} s") from None
+                raise BackendUnavailable(f"{url} did not answer within {s.llm_timeout:g} s") from None
             except (httpx.TransportError, _Retry) as exc:
-                if attempt == o.retries:
-                    raise BackendUnavailable(f"{url} is unreachable ({_describe(exc)}) after {o.retries + 1} "
-                                             f"attempt{'s' if o.retries else ''}") from None
-                time.sleep(o.backoff * 2 ** attempt)
+                if attempt == s.llm_retries:
+                    raise BackendUnavailable(f"{url} is unreachable ({_describe(exc)}) after {s.llm_retries + 1} "
+                                             f"attempt{'s' if s.llm_retries else ''}") from None
+                time.sleep(s.llm_backoff * 2 ** attempt)
             except (KeyError, IndexError, ValueError) as exc:
                 raise BackendUnavailable(f"{url} sent a reply that is not a chat completion ({exc})") from None
 
@@ -112,11 +98,5 @@ def _error_text(response) -> str:
         return response.text[:160]
 
 
-def factory(settings=None, store=None, **overrides) -> OpenAIBackend:
-    values = {}
-    if settings is not None:
-        values = {"model": settings.llm_model, "base_url": settings.llm_base_url, "api_key_env": settings.llm_api_key_env,
-                  "timeout": settings.llm_timeout, "retries": settings.llm_retries,
-                  "max_tokens": settings.llm_max_tokens, "temperature": settings.llm_temperature}
-    values.update(overrides)
-    return OpenAIBackend(OpenAIOptions(**{k: v for k, v in values.items() if v is not None}))
+def factory(settings) -> OpenAIBackend:
+    return OpenAIBackend(settings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from muselab.answer.context import Context
+from muselab.context import Context
 
 SYSTEM = (
     "You are muselab, an AI scientist for generative imaging. Answer only from the models and papers given in "

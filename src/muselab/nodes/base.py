@@ -90,6 +90,20 @@ class Node:
     OUTPUT_NODE: ClassVar[bool] = False
     VERSION: ClassVar[str] = "1"
 
+    @classmethod
+    def describe(cls) -> dict:
+        """The node's schema as `muselab nodes --format json` shows it."""
+        return {"description": cls.DESCRIPTION, "inputs": {k: p.describe() for k, p in cls.INPUTS.items()},
+                "outputs": [f"{t} {n}" for t, n in cls.OUTPUTS], "output_node": cls.OUTPUT_NODE}
+
+    @classmethod
+    def help_text(cls) -> str:
+        outs = ", ".join(f"{n}: {t}" for t, n in cls.OUTPUTS) or ("writes files" if cls.OUTPUT_NODE else "none")
+        lines = [f"{cls.NAME} -> {outs}", f"    {cls.DESCRIPTION}"]
+        lines += [f"    {name}: {port.describe()}{' (required)' if port.required else ''}"
+                  for name, port in cls.INPUTS.items()]
+        return "\n".join(lines) + "\n"
+
     def signature_extra(self, inputs: dict) -> str:
         """Anything besides the inputs that changes the result (e.g. a file's size and date)."""
         return ""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from muselab import __version__
+from muselab.version import __version__
 from muselab.errors import MuselabError
 from muselab.nodes.base import FILE, IMAGE, INT, STRING, TEXT, Node, Port, RunContext, file_stamp
 

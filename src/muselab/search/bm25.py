@@ -142,25 +142,21 @@ def load(path: Path) -> BM25Index:
     return BM25Index(z["ids"].tolist(), vocab, z["indptr"], z["docs"], z["weights"], z["idf"], stems)
 
 
-_CACHE: dict = {}
-
-
 def bm25_index(store, cache_dir: Path, table: str = "papers") -> BM25Index:
-    """The index of the store's current papers (or models): from memory, the disk cache, or built now."""
+    """The index of the store's current papers (or models): kept with the store, else from the disk
+    cache, else built now."""
+    return store.derived(("bm25", table, str(cache_dir)), (table,), lambda: _load_or_build(store, cache_dir, table))
+
+
+def _load_or_build(store, cache_dir: Path, table: str) -> BM25Index:
     version = f"{table}:{store.count(table)}:{store.get_meta(f'{table}_version')}"
-    key = (str(store.path), table)
-    hit = _CACHE.get(key)
-    if hit and hit[0] == version:
-        return hit[1]
     store_key = hashlib.sha1(f"{Path(store.path).resolve()}|{table}".encode()).hexdigest()[:12]
     path = Path(cache_dir) / "bm25" / f"{store_key}-{hashlib.sha1(version.encode()).hexdigest()[:12]}.npz"
     if path.is_file():
-        index = load(path)
-    else:
-        index = build(store.conn, table)
-        save(index, path)
-        for old in path.parent.glob(f"{store_key}-*.npz"):  # one file per store: drop older versions
-            if old != path:
-                old.unlink(missing_ok=True)
-    _CACHE[key] = (version, index)
+        return load(path)
+    index = build(store.conn, table)
+    save(index, path)
+    for old in path.parent.glob(f"{store_key}-*.npz"):  # one file per store: drop older versions
+        if old != path:
+            old.unlink(missing_ok=True)
     return index

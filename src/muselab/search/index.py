@@ -111,18 +111,15 @@ def top_k(ids: list[str], scores: np.ndarray, k: int) -> list[tuple[str, float]]
     return [(ids[i], float(scores[i])) for i in order]
 
 
-_CACHE: dict = {}
-
-
 def load_index(store, kind: str, space: str, dim: int = 384) -> VectorIndex:
-    """The vectors of a kind, kept in memory while the store's vectors do not change."""
-    key = (str(store.path), kind, space)
-    version = store.get_meta("vectors_version")
-    hit = _CACHE.get(key)
-    if hit and hit[0] == version:
-        return hit[1]
-    index = VectorIndex(*store.load_vectors(kind, space, dim))
-    _CACHE[key] = (version, index)
-    return index
+    """The vectors of a kind, kept with the store while its vectors do not change."""
+    return store.derived(("vectors", kind, space), ("vectors",),
+                         lambda: VectorIndex(*store.load_vectors(kind, space, dim)))
 
 
+def ensure_model_vectors(store, embedder, settings) -> None:
+    """Models are few: embed any that lack a vector (new plugins, edited records) before recommending."""
+    version = f"{store.get_meta('models_version')}:{embedder.space}"
+    if store.get_meta("models_embedded") != version:
+        embed_missing(store, embedder, "models", max_tokens=settings.embed_max_tokens, progress=settings.progress)
+        store.set_meta("models_embedded", version)

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from muselab.catalog.records import Model, Task
+from muselab.catalog.taxonomy import family
+from muselab.search.fusion import fuse, positions, ranking
 from muselab.search.index import load_index
 from muselab.search.papers import fts_terms, lexical
-from muselab.search.tasks import family, normalise
+from muselab.text import DOMAINS, SCALE_RE, asked_scale, domains_in, normalise
 
 # add-ons that need a base model to do anything: a question about a task wants the model that does it,
 # unless the add-on is that task's own tool (a LoRA for personalization, a ControlNet for control)
@@ -26,11 +28,8 @@ ADD_ONS = ("lora", "motion lora", "controlnet", "t2i-adapter", "vae", "taesd", "
 NATURAL_ADD_ONS = {"personalization": ("lora",), "identity-generation": ("lora", "ip-adapter"),
                    "controllable-generation": ("controlnet", "t2i-adapter"), "image-to-image": ("ip-adapter",),
                    "prompt-engineering": ("embedding",)}
-DOMAINS = ("anime", "cartoon", "illustration", "manga", "photo", "portrait", "face", "video", "pixel art", "sketch",
-           "line art", "game", "text")
 IMAGE_INPUT = re.compile(r"(?<![a-z])(photo|picture|image|selfie|drawing|sketch|screenshot|still|illustration|"
                          r"render|portrait)s?(?![a-z])")
-SCALE_RE = re.compile(r"(?<![a-z0-9])(\d{1,2})\s?x(?![a-z0-9])|(?<![a-z0-9])x(\d{1,2})(?![a-z0-9])")
 
 
 @dataclass
@@ -47,6 +46,7 @@ class ModelTable:
         self.models = models
         self.names = [m.name for m in models]
         self.row = {m.name.lower(): i for i, m in enumerate(models)}
+        self.row_by_name = {m.name: i for i, m in enumerate(models)}
         self.tasks = np.array([m.task for m in models])
         about = [f"{m.name} {m.category} {m.summary} {' '.join(m.tags)}".lower() for m in models]
         self.domains = {d: np.array([d in a for a in about], dtype=float) for d in DOMAINS}
@@ -66,30 +66,12 @@ class ModelTable:
         return self._index_rows[1]
 
 
-_TABLES: dict = {}
-
-
 def model_table(store) -> ModelTable:
-    key = str(store.path)
-    version = (store.count("models"), store.get_meta("models_version"), store.get_meta("builtin_version"))
-    hit = _TABLES.get(key)
-    if hit and hit[0] == version:
-        return hit[1]
-    table = ModelTable(store.models())
-    _TABLES[key] = (version, table)
-    return table
-
-
-def question_specifics(question: str) -> tuple[set[str], int | None]:
-    q = normalise(question)
-    domains = {d for d in DOMAINS if re.search(rf"(?<![a-z]){d}", q)}
-    scale = SCALE_RE.search(q)
-    return domains, int(scale.group(1) or scale.group(2)) if scale else None
+    return store.derived("model_table", ("models", "builtin"), lambda: ModelTable(store.models()))
 
 
 def model_scale(m: Model) -> int | None:
-    s = SCALE_RE.search(f"{' '.join(m.tags)} {m.category} {m.name}".lower())
-    return int(s.group(1) or s.group(2)) if s else None
+    return asked_scale(f"{' '.join(m.tags)} {m.category} {m.name}")
 
 
 def family_key(m: Model) -> str:
@@ -144,7 +126,7 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
             rows = table.rows_of(index)
             ok = rows >= 0
             meaning[rows[ok]] = index.scores(qvec)[ok]
-    domains, scale = question_specifics(question)
+    domains, scale = domains_in(question), asked_scale(q)
     specifics = sum((table.domains[d] for d in domains), np.zeros(len(table.models)))
     if IMAGE_INPUT.search(q):  # the user starts from a picture: prefer models that take one
         specifics = specifics + 0.8 * table.takes_image
@@ -163,3 +145,23 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
         if len(out) >= k:
             break
     return out
+
+
+def search_models(store, query: str, k: int, mode: str, embedder=None, cache_dir=None) -> list[tuple[Model, float]]:
+    """Direct look-up: FTS5 BM25 (lexical), MiniLM cosine (dense) or both fused (hybrid, task)."""
+    table = model_table(store)
+    rankings = []
+    if mode != "dense":
+        lex = lexical(store, query, 300, table="models")
+        if mode == "lexical":
+            return [(m, h.score) for h in lex[:k] if (m := store.model(h.id))]
+        rankings.append((positions([h.id for h in lex], table.row_by_name), 1.0))
+    index = load_index(store, "models", embedder.space)
+    rows = table.rows_of(index)
+    cos = np.zeros(len(table.models))
+    cos[rows[rows >= 0]] = index.scores(embedder.encode([query])[0])[rows >= 0]
+    if mode == "dense":
+        return [(table.models[r], float(cos[r])) for r in ranking(cos, k)]
+    rankings.append((ranking(cos), 1.0))
+    fused = fuse(rankings, len(table.models))
+    return [(table.models[r], float(fused[r])) for r in ranking(fused, k)]

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from muselab.catalog.records import Task
-from muselab.search.index import load_index, top_k
-from muselab.text import STOPWORDS, stem
+from muselab.catalog.taxonomy import task_text
+from muselab.search.fusion import fuse, ranking
+from muselab.search.index import load_index
+from muselab.text import GENERIC, STOPWORDS, stem
 
-RRF_K = 60
-DEPTH = 300  # how deep each ranking goes into the fusion
 QUERY_TERMS = 40  # an expanded query keeps the question's words, then the task's, up to this many
 MODES = ("task", "hybrid", "lexical", "dense")
 
@@ -47,7 +47,7 @@ def fts_query(terms: list[str]) -> str:
     return " OR ".join(f'"{t}"' for t in terms)
 
 
-def lexical(store, text: str, k: int = DEPTH, table: str = "papers") -> list[Hit]:
+def lexical(store, text: str, k: int = 300, table: str = "papers") -> list[Hit]:
     """BM25 straight from SQLite FTS5 (papers: title weighted double; models: both names double).
     Needs neither NumPy nor a model; for the many words of long questions PaperSearch uses search.bm25."""
     terms = fts_terms(text)
@@ -60,51 +60,18 @@ def lexical(store, text: str, k: int = DEPTH, table: str = "papers") -> list[Hit
     return [Hit(i, -s) for i, s in store.conn.execute(sql, (fts_query(terms), k))]
 
 
-def rrf(rankings: list[tuple[list, float]], k: int = RRF_K) -> list[Hit]:
-    """Weighted reciprocal rank fusion of rankings given as lists of Hits or ids; ties by id."""
-    fused: dict[str, float] = {}
-    for ranking, weight in rankings:
-        for rank, item in enumerate(ranking[:DEPTH]):
-            key = item.id if isinstance(item, Hit) else item
-            fused[key] = fused.get(key, 0.0) + weight / (k + rank + 1)
-    return [Hit(i, s) for i, s in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))]
+def field_words(store) -> set[str]:
+    """The stems of the field's words: every task's name and vocabulary, everyday image words aside."""
+    def build():
+        tasks = store.tasks().values()
+        return {stem(w) for t in tasks for term in t.vocabulary + [t.name] for w in fts_terms(term, 1000)} - GENERIC
+
+    return store.derived("field_words", ("tasks",), build)
 
 
-def task_text(task: Task, parent: Task | None = None) -> str:
-    """What the field calls the task: its name, definition and vocabulary."""
-    vocab = task.vocabulary + (parent.vocabulary[:6] if parent else [])
-    return f"{task.name}. {task.definition} {', '.join(vocab)}"
-
-
-def ranking(scores: np.ndarray, depth: int = DEPTH) -> np.ndarray:
-    """Positions of the best `depth` positive scores, best first (ties: lower position first)."""
-    hit = np.flatnonzero(scores > 0)
-    if len(hit) > depth:
-        hit = hit[np.argpartition(-scores[hit], depth - 1)[:depth]]
-    return hit[np.lexsort((hit, -scores[hit]))]
-
-
-def fuse(rankings: list[tuple[np.ndarray, float]], n: int, k: int = RRF_K) -> np.ndarray:
-    """Weighted reciprocal rank fusion over positions: sum of weight / (k + rank) per ranking."""
-    fused = np.zeros(n)
-    for ranked, weight in rankings:
-        fused[ranked] += weight / (k + np.arange(1, len(ranked) + 1))
-    return fused
-
-
-_FIELD_WORDS: dict = {}
-
-
-def field_share(question: str, tasks: dict[str, Task]) -> float:
-    """The share of the question's words (everyday image words aside) that are the field's words,
-    i.e. in some task's vocabulary: low for a novice describing an effect, near 1 for keywords."""
-    from muselab.answer.compose import GENERIC  # words everybody uses about images: not the field's
-
-    key = id(tasks)
-    if key not in _FIELD_WORDS or _FIELD_WORDS[key][0] is not tasks:
-        words = {stem(w) for t in tasks.values() for term in t.vocabulary + [t.name] for w in fts_terms(term, 1000)}
-        _FIELD_WORDS[key] = (tasks, words - GENERIC)
-    field = _FIELD_WORDS[key][1]
+def field_share(question: str, field: set[str]) -> float:
+    """The share of the question's words (everyday image words aside) that are the field's words:
+    low for a novice describing an effect, near 1 for keywords."""
     words = [w for w in (stem(w) for w in fts_terms(question, 1000)) if w not in GENERIC]
     return sum(w in field for w in words) / len(words) if words else 0.0
 
@@ -113,9 +80,6 @@ def question_weight(share: float, floor: float = 0.15) -> float:
     """The question's own rankings count fully once half its words are the field's, less below that;
     the task's rankings then carry a novice question that describes the effect in everyday words."""
     return floor + (1.0 - floor) * min(1.0, share / 0.5)
-
-
-_TASK_SCORES: dict = {}  # (store, task, versions) -> cosine of every paper with the task's description
 
 
 class PaperSearch:
@@ -148,32 +112,30 @@ class PaperSearch:
         return out
 
     def _positions(self, index) -> np.ndarray:
-        key = ("positions", id(index), id(self.bm25_index()))
-        if key not in _TASK_SCORES:
+        def build():
             where = {i: p for p, i in enumerate(self.universe())}
-            _TASK_SCORES[key] = np.array([where.get(i, -1) for i in index.ids])
-        positions = _TASK_SCORES[key]
-        if (positions < 0).any():
+            return np.array([where.get(i, -1) for i in index.ids])
+
+        found = self.store.derived(("paper_positions", self.embedder.space), ("papers", "vectors"), build)
+        if (found < 0).any():
             raise RuntimeError("paper vectors and the lexical index disagree; re-run `muselab ingest`")
-        return positions
+        return found
 
     def task_dense(self, task: Task, parent: Task | None) -> np.ndarray:
         """Cosine of every paper with the task's description: constant per task, so computed once."""
-        key = (str(self.store.path), task.id, id(self.vectors()), id(self.bm25_index()))
-        if key not in _TASK_SCORES:
+        def build():
             tv = self.task_vectors
             vec = tv.description(task.id) if tv and task.id in tv.position else self.embed(task_text(task, parent))
-            if len(_TASK_SCORES) > 128:
-                _TASK_SCORES.clear()
-            _TASK_SCORES[key] = self.dense_scores(vec)
-        return _TASK_SCORES[key]
+            return self.dense_scores(vec)
+
+        return self.store.derived(("task_dense", task.id, self.embedder.space), ("tasks", "papers", "vectors"), build)
 
     def embed(self, text: str) -> np.ndarray:
         return self.embedder.encode([text])[0]
 
     # -- modes ---------------------------------------------------------------
 
-    def search(self, question: str, mode: str = "task", k: int = 10, guess=None, tasks=None, qvec=None) -> list[Hit]:
+    def search(self, question: str, mode: str = "task", k: int = 10, guess=None, qvec=None) -> list[Hit]:
         if mode == "lexical":
             return self._hits(self.bm25_scores(question), k)
         if qvec is None:
@@ -181,10 +143,12 @@ class PaperSearch:
         if mode == "dense":
             return self._hits(self.dense_scores(qvec), k)
         q_bm25, q_dense = self.bm25_scores(question), self.dense_scores(qvec)
-        w = question_weight(field_share(question, tasks or {})) if mode == "task" and guess is not None else 1.0
+        task_mode = mode == "task" and guess is not None
+        w = question_weight(field_share(question, field_words(self.store))) if task_mode else 1.0
         rankings = [(ranking(q_bm25), w), (ranking(q_dense), w)]
-        if mode == "task" and guess is not None:
-            rankings += [(r, 1.0) for r in self.task_rankings(question, w * q_bm25, w * q_dense, guess.task, tasks or {})]
+        if task_mode:
+            tasks = self.store.tasks()
+            rankings += [(r, 1.0) for r in self.task_rankings(question, w * q_bm25, w * q_dense, guess.task, tasks)]
         fused = fuse(rankings, len(self.universe()))
         hits = self._hits(fused, max(k, 10) + 40)
         if mode == "task":
@@ -228,4 +192,3 @@ def diversify(hits: list[Hit], index, top: int = 10, too_close: float = 0.93) ->
     return chosen + held + hits[i:]
 
 
-__all__ = ["Hit", "MODES", "PaperSearch", "lexical", "rrf", "top_k", "fuse", "ranking"]

@@ -10,55 +10,11 @@ that fits the given model keeps it, while a clear mismatch still shows.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from pathlib import Path
 
 from muselab.catalog.records import Task
-from muselab.catalog.taxonomy import parse_cue
-
-
-@lru_cache(maxsize=8192)
-def normalise(text: str) -> str:
-    text = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"[-_/]+", " ", text)
-
-
-@lru_cache(maxsize=4096)
-def cue_re(phrase: str) -> re.Pattern:
-    return re.compile(r"(?<![a-z0-9])" + re.escape(normalise(phrase)) + r"(?:s|es)?(?![a-z0-9])")
-
-
-def cue_scores(question: str, tasks: dict[str, Task]) -> dict[str, float]:
-    q = normalise(question)
-    scores: dict[str, float] = {}
-    for t in tasks.values():
-        total = 0.0
-        for cue in t.cues:
-            phrase, weight = parse_cue(cue)
-            # the substring test is cheap and rules out almost every cue before the regex runs
-            if normalise(phrase) in q and cue_re(phrase).search(q):
-                total += weight
-        if total:
-            scores[t.id] = total
-    return scores
-
-
-def family(task_id: str, tasks: dict[str, Task]) -> set[str]:
-    """The task, its ancestors and its descendants."""
-    out = {task_id}
-    t = tasks.get(task_id)
-    while t and t.parent:
-        out.add(t.parent)
-        t = tasks.get(t.parent)
-    changed = True
-    while changed:
-        changed = False
-        for other in tasks.values():
-            if other.parent in out and other.id not in out:
-                out.add(other.id)
-                changed = True
-    return out
+from muselab.catalog.taxonomy import cue_scores, family, task_text
 
 
 @dataclass
@@ -121,43 +77,28 @@ def identify(
 # -- meaning: similarity to each task's examples and definition ---------------------
 
 
+def task_vectors(store, embedder, cache_dir) -> "TaskVectors":
+    """The taxonomy's vectors for this store, rebuilt when its tasks change (and cached on disk)."""
+    return store.derived(("task_vectors", embedder.name, str(cache_dir)), ("tasks",),
+                         lambda: TaskVectors(store.tasks(), embedder, Path(cache_dir)))
+
+
 class TaskVectors:
     """Embeddings of every task's definition, example questions and field description
-    (name, definition and vocabulary, used by paper retrieval), cached on disk."""
+    (name, definition and vocabulary, used by paper retrieval), cached on disk per taxonomy."""
 
-    _memory: dict = {}
-    _digests: dict = {}
-
-    def __new__(cls, tasks: dict[str, Task], embedder, cache_dir):
+    def __init__(self, tasks: dict[str, Task], embedder, cache_dir: Path):
         import hashlib
         import json
 
-        fast = (id(tasks), embedder.name, str(cache_dir))
-        if fast in cls._digests and cls._digests[fast][0] is tasks:
-            return cls._digests[fast][1]
-        payload = json.dumps([t.model_dump(include={"id", "name", "definition", "examples", "vocabulary", "parent"})
-                              for t in tasks.values()], sort_keys=True).encode()
-        key = (hashlib.sha1(payload).hexdigest()[:12], embedder.name, str(cache_dir))
-        if key not in cls._memory:
-            self = super().__new__(cls)
-            self._build(tasks, embedder, cache_dir, key[0])
-            cls._memory[key] = self
-        cls._digests[fast] = (tasks, cls._memory[key])
-        return cls._memory[key]
-
-    def __init__(self, tasks, embedder, cache_dir):
-        pass  # built once per taxonomy in __new__
-
-    def _build(self, tasks: dict[str, Task], embedder, cache_dir, digest: str) -> None:
-        from pathlib import Path
-
         import numpy as np
 
-        from muselab.search.papers import task_text
-
+        payload = json.dumps([t.model_dump(include={"id", "name", "definition", "examples", "vocabulary", "parent"})
+                              for t in tasks.values()], sort_keys=True).encode()
+        digest = hashlib.sha1(payload).hexdigest()[:12]
         self.ids = list(tasks)
-        path = Path(cache_dir) / f"task-vectors-{digest}-{embedder.name}.npz"
         self.owner = [t.id for t in tasks.values() for _ in t.examples]
+        path = cache_dir / f"task-vectors-{digest}-{embedder.name}.npz"
         if path.is_file():
             data = np.load(path)
             self.definitions, self.examples, self.descriptions = data["definitions"], data["examples"], data["descriptions"]

@@ -13,12 +13,14 @@ transfer), `prompt` (text).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from muselab.catalog.records import Model, Task
 from muselab.errors import MuselabError
+from muselab.text import asked_scale
 from muselab.workflow.graph import Workflow
+
+MAX_SCALE = 8  # the Upscale node's largest factor
 
 
 def weights_path(m: Model, settings) -> Path | None:
@@ -31,11 +33,6 @@ def can_run_here(m: Model, settings) -> bool:
         return True
     path = weights_path(m, settings)
     return bool(path and path.is_file())
-
-
-def asked_scale(question: str) -> int | None:
-    m = re.search(r"(?<![a-z0-9])(\d)\s?x(?![a-z0-9])|(?<![a-z0-9])x(\d)(?![a-z0-9])", question.lower())
-    return int(m.group(1) or m.group(2)) if m else None
 
 
 def choose(models: list[Model], settings) -> tuple[Model, list[str]]:
@@ -58,7 +55,9 @@ def choose(models: list[Model], settings) -> tuple[Model, list[str]]:
     return chosen, notes
 
 
-def workflow_for(models: list[Model], question: str, question_task: Task | None, settings) -> tuple[Workflow, list[str]]:
+def workflow_for(models: list[Model], question: str, question_task: Task | None, settings) -> Workflow:
+    """The graph that runs the first recommended model that can run here; `meta.notes` says what was
+    substituted and what is missing."""
     chosen, notes = choose(models, settings)
     runner = chosen.runner
     node = runner["node"]
@@ -75,19 +74,20 @@ def workflow_for(models: list[Model], question: str, question_task: Task | None,
         if opts.get("method") == "spandrel":
             opts["model_path"] = weights
         scale = asked_scale(question)
-        if scale and opts.get("method") in ("lanczos", "anime4k", "realesrgan", "spandrel"):
+        if scale and scale <= MAX_SCALE and opts.get("method") in ("lanczos", "anime4k", "realesrgan", "spandrel"):
             opts["scale"] = scale
         nodes, inputs = chain({"1": load("$image"), "2": {"class_type": "Upscale", "inputs": {"image": ["1", 0], **opts}}})
     elif node == "TextToImage":
-        nodes, inputs = diffusion_graph(weights, task_id, asked_scale(question) or 2)
+        scale = asked_scale(question)
+        nodes, inputs = diffusion_graph(weights, task_id, scale if scale and scale <= MAX_SCALE else 2)
     else:
         raise MuselabError(f"{chosen.name} names node {node!r}, for which muselab writes no workflow")
     models_meta = [{"name": m.name, "role": "runs" if m is chosen else "recommended",
                     "weights_file": (m.runner or {}).get("weights_file"), "weights_source": m.weights_source,
                     "weights_url": m.weights_url} for m in models]
     meta = {"title": f"{chosen.display_name or chosen.name}", "question": question, "task": task_id,
-            "models": models_meta, "inputs": inputs}
-    return Workflow(nodes, meta), notes
+            "models": models_meta, "inputs": inputs, "notes": notes}
+    return Workflow(nodes, meta)
 
 
 def load(placeholder: str) -> dict:

@@ -20,22 +20,12 @@ import numpy as np
 
 from muselab.errors import MuselabError
 from muselab.nodes.base import FILE, IMAGE, RunContext
+from muselab.nodes.registry import node_registry
 from muselab.progress import bar
 from muselab.workflow.graph import NodeError, Workflow, WorkflowInvalid, is_link, topological_order, validate
 
 DISKABLE = {IMAGE, "TEXT", "STRING", "INT", "FLOAT", "BOOL"}
 _MEMORY: dict[str, tuple] = {}  # signature -> outputs, for this process (models included)
-
-
-def node_registry() -> dict:
-    """Node classes by name, from the 'muselab.nodes' entry-point group (built-ins included)."""
-    from muselab.plugins import available
-
-    out = {}
-    for name, ep in sorted(available("muselab.nodes").items()):
-        cls = ep.load()
-        out[cls.NAME or name] = cls
-    return out
 
 
 @dataclass
@@ -44,6 +34,10 @@ class RunReport:
     ran: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"ok": True, "saved": [str(p) for p in self.saved], "ran": self.ran, "cached": self.cached,
+                "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
 
 
 def preflight(wf: Workflow, registry: dict) -> list[NodeError]:

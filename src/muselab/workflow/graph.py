@@ -39,7 +39,7 @@ class WorkflowInvalid(MuselabError):
     def __init__(self, errors: list[NodeError]):
         self.errors = errors
         super().__init__(f"the workflow is not valid ({len(errors)} problem{'s' if len(errors) > 1 else ''}); "
-                         + "; ".join(e.line() for e in errors))
+                         "nothing ran", details=[e.line() for e in errors])
 
     def to_dict(self) -> dict:
         return {"ok": False, "errors": [asdict(e) for e in self.errors]}
@@ -66,12 +66,28 @@ class Workflow:
         return found
 
     def fill(self, values: dict[str, str]) -> "Workflow":
-        """A copy with named inputs replaced by the given values."""
+        """A copy with named inputs replaced by the given values; a name the workflow lacks is refused."""
+        known = self.placeholders()
+        for name in values:
+            if name not in known:
+                raise BadInput(f"the workflow has no input {name!r}; its inputs: {', '.join(sorted(known)) or 'none'}")
         nodes = json.loads(json.dumps(self.nodes))
         for nid, node in nodes.items():
             for name, value in node.get("inputs", {}).items():
                 if is_placeholder(value) and value[1:] in values:
                     node["inputs"][name] = values[value[1:]]
+        return Workflow(nodes, self.meta)
+
+    def override(self, overrides: dict[str, object]) -> "Workflow":
+        """A copy with node inputs set: {"NODE.INPUT": value}, e.g. {"2.scale": 4}."""
+        nodes = json.loads(json.dumps(self.nodes))
+        for target, value in overrides.items():
+            node_id, dot, port = str(target).partition(".")
+            if not dot or not node_id or not port:
+                raise BadInput(f"an override is NODE.INPUT=VALUE, got {target!r}")
+            if node_id not in nodes:
+                raise BadInput(f"override {target}: the workflow has no node {node_id!r}")
+            nodes[node_id].setdefault("inputs", {})[port] = value
         return Workflow(nodes, self.meta)
 
 

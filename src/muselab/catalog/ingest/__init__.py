@@ -71,7 +71,8 @@ def write(store, records: Records) -> int:
         return store.upsert_tasks(records.tasks) + store.upsert_models(records.models) + store.upsert_papers(records.papers)
 
 
-def ingest_path(store, adapter: Adapter, path: Path, progress: bool = True) -> list[FileReport]:
+def ingest_path(store, adapter: Adapter, path: Path, progress: bool = True, on_file=None) -> list[FileReport]:
+    """Each file in one transaction; a bad file is reported and the next one is tried."""
     reports = []
     for f in files_for(adapter, path):
         report = FileReport(f)
@@ -82,6 +83,8 @@ def ingest_path(store, adapter: Adapter, path: Path, progress: bool = True) -> l
         except IngestError as exc:
             report.error = str(exc)
         reports.append(report)
+        if on_file is not None:
+            on_file(report)
     return reports
 
 

@@ -8,11 +8,12 @@ retrieval, every composer takes it and the verifier checks answers against it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from muselab.errors import BadInput
-from muselab.text import arxiv_id_of, arxiv_ids, find_urls, norm_url
+from muselab.text import STOPWORDS, arxiv_id_of, arxiv_ids, find_urls, norm_url
 
 INSTRUCTIONS = """Based on the following recommended models, explain:
 
@@ -185,3 +186,24 @@ def _entries(block: str, kind: str) -> list[Source]:
         elif last_field in ("summary", "abstract"):
             src.summary = f"{src.summary} {line.strip()}".strip()  # a summary wrapped over lines
     return entries
+
+
+def check_question(question: str, max_chars: int) -> str:
+    """A question as muselab takes it (white space collapsed), or a one-line refusal that says the fix."""
+    q = question.strip()
+    if not q:
+        raise BadInput("the question is empty; ask something like: muselab ask \"How do AI upscalers sharpen anime art?\"")
+    if len(q) > max_chars:
+        raise BadInput(f"the question is {len(q):,} characters; the limit is {max_chars:,} "
+                       "(ask one question; raise the limit with MUSELAB_MAX_QUESTION_CHARS)")
+    bad = next((c for c in q if unicodedata.category(c) == "Cc" and c not in "\t\n\r"), None)
+    if bad is not None:
+        raise BadInput(f"the question contains a control character ({bad!r} at position {q.index(bad)}); remove it")
+    letters = [c for c in q if c.isalpha()]
+    latin = sum(1 for c in letters if c.isascii())
+    words = re.findall(r"[a-z']+", q.lower())
+    english = sum(1 for w in words if w in STOPWORDS)
+    if letters and (latin / len(letters) < 0.5 or (len(words) >= 6 and english / len(words) < 0.08)):
+        raise BadInput("muselab's catalog, taxonomy and embeddings are English; this question does not look "
+                       "English. Please ask it in English")
+    return " ".join(q.split())
