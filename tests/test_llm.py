@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import SEEDS, need_shared
+from conftest import CHECKER, SEEDS, need_shared
 
 GOOD = """## 1. Task
 Style transfer: making a photo look like an animation frame [M1].
@@ -116,6 +116,21 @@ def test_outside_sources_are_removed_and_reported(cli, server, store):
     assert "muselab removed 2 link(s), 1 arXiv id(s), 1 model name(s) from the openai answer" in answer
     assert "removed 1 citation key(s) that match no given source" in answer
     assert verify(answer, parse_prompt(SEEDS[0].read_text(encoding="utf-8")), store.model_names()) == []
+
+
+def test_near_miss_links_in_an_llm_answer_are_removed(cli, server, tmp_path):
+    """Links without a scheme, in capitals, www. hosts, bare host/path, Markdown and <angle> links."""
+    server.text = GOOD + ("\nMore: github.com/xinntao/Real-ESRGAN, HTTPS://huggingface.co/x/y, "
+                          "<www.example.com/x>, [code](example.org/a/b) and ARXIV.ORG/ABS/2107.10833.\n")
+    result = ask_openai(cli, server, "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["repair"]["links"] == 5
+    for gone in ("xinntao", "huggingface.co/x", "example.com", "example.org", "2107.10833"):
+        assert gone not in data["markdown"].lower()
+    answer = tmp_path / "answer.md"
+    answer.write_text(data["markdown"], encoding="utf-8")
+    checked = subprocess.run([sys.executable, str(CHECKER), str(SEEDS[0]), str(answer)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout
 
 
 def test_strict_refuses_a_leaky_answer(cli, server):

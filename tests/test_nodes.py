@@ -31,11 +31,45 @@ def test_two_x_anime_upscale_480x270(run, method, model):
     assert abs(float(out.mean()) - float(picture().mean())) < 12  # the same picture, enlarged
 
 
-@pytest.mark.parametrize("method, model, scale", [("realcugan", "models-se", 2), ("waifu2x", "models-cunet", 2),
+@pytest.mark.parametrize("method, model, scale", [("realcugan", "models-se", 2),
+                                                  ("waifu2x", "models-upconv_7_anime_style_art_rgb", 2),
                                                   ("realesrgan", "realesrgan-x4plus-anime", 2)])
 def test_other_ncnn_upscalers(run, method, model, scale):
     [out] = Upscale().execute(run, picture(64, 48), method, model, scale, -1, "", 0)
     assert out.shape == (96, 128, 3)
+
+
+def line_art(w=96, h=72):
+    """Flat colours with hard outlines: where learned upscalers and interpolation differ most."""
+    from PIL import ImageDraw
+
+    img = Image.new("RGB", (w, h), (250, 220, 200))
+    d = ImageDraw.Draw(img)
+    d.ellipse((10, 8, 60, 58), fill=(240, 120, 140), outline=(20, 20, 30), width=2)
+    d.line((0, h - 10, w, 5), fill=(10, 10, 10), width=1)
+    d.rectangle((62, 20, 90, 60), fill=(90, 150, 230), outline=(0, 0, 0), width=1)
+    return np.asarray(img)
+
+
+UPSCALERS = [("anime4k", "acnet-hdn0"), ("realesrgan", "realesr-animevideov3-x2"),
+             ("realesrgan", "realesrgan-x4plus-anime"), ("realcugan", "models-se"),
+             ("waifu2x", "models-upconv_7_anime_style_art_rgb")]
+
+
+@pytest.mark.parametrize("method, model", UPSCALERS)
+def test_learned_upscalers_differ_from_lanczos_and_keep_the_picture(run, method, model):
+    """A no-op (or a resize) would equal the Lanczos baseline; noise would not resemble it at all."""
+    src = line_art()
+    [base] = Upscale().execute(run, src, "lanczos", "", 2, -1, "", 0)
+    [out] = Upscale().execute(run, src, method, model, 2, -1, "", 0)
+    diff = np.abs(out.astype(float) - base.astype(float))
+    assert diff.mean() > 2.0 and diff.max() > 100, (diff.mean(), diff.max())  # measurably its own result
+    assert diff.mean() < 20.0  # ... of the same picture
+
+
+def test_waifu2x_cunet_is_refused_on_the_cpu(run):
+    with pytest.raises(MuselabError, match="returns noise"):
+        Upscale().execute(run, line_art(), "waifu2x", "models-cunet", 2, -1, "", 0)
 
 
 def test_upscaler_refuses_a_scale_it_does_not_have(run):

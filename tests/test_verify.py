@@ -67,3 +67,56 @@ def test_check_accepts_stdin_and_json(cli):
     result = cli("check", SEEDS[2], "-", "--format", "json", input=GOOD + "arXiv:2101.00001\n")
     assert result.exit_code == 1
     assert '"rule": "arxiv"' in result.stdout
+
+
+# links in every form a reader would follow; each is outside seed 002's sources
+NEAR_MISSES = [
+    "github.com/xinntao/Real-ESRGAN",                    # no scheme
+    "HTTPS://huggingface.co/Lykon/AnyOtherModel",        # upper-case scheme
+    "www.example.com/x",                                 # a www. host
+    "example.org/some/page",                             # a bare host.tld/path
+    "https://github.com/oysterqaq/some-unrelated-repo",  # the given owner, another repository
+    "ARXIV.ORG/ABS/2107.10833",                          # an arXiv link in capitals
+]
+FORMS = [  # how the link is written around it
+    "See {} for more.", "[the code]({})", "<{}>", "([link]({}))", "**{}**",
+]
+
+
+def test_near_miss_links_are_caught_in_every_form():
+    for link in NEAR_MISSES:
+        for form in FORMS:
+            found = [t for r, t in rules(GOOD + form.format(link) + "\n") if r == "links"]
+            assert len(found) == 1 and found[0].lower().startswith(link.lower()[:12]), (link, form, found)
+
+
+def test_given_links_pass_in_every_form():
+    given = ["HTTP://ARXIV.ORG/PDF/2402.10381V2.PDF", "arxiv.org/html/2402.10381v1", "www.github.com/OysterQAQ/UMAIR-FPS",
+             "https://github.com/oysterqaq/umair-fps.git"]
+    for link in given:
+        for form in FORMS:
+            assert rules(GOOD + form.format(link) + "\n") == [], (link, form)
+
+
+def test_check_flags_the_near_misses(cli, tmp_path):
+    need_shared()
+    answer = tmp_path / "answer.md"
+    answer.write_text(GOOD + "\n".join(NEAR_MISSES) + "\n", encoding="utf-8")
+    result = cli("check", SEEDS[2], answer)
+    assert result.exit_code == 1
+    assert result.stdout.count("FAIL [links]") == len(NEAR_MISSES)
+
+
+def test_repair_removes_the_near_misses_and_keeps_given_links():
+    from muselab.answer.repair import repair
+
+    c = ctx()
+    parts = {"task": "## 1. Task\nx", "workflow": "## 2. Workflow\na → b", "sources": "## 3. Papers\ny"}
+    text = GOOD + "\n".join(f"- {form.format(link)}" for link in NEAR_MISSES for form in FORMS) + "\n"
+    fixed, report = repair(text, c, parts, [])
+    assert report.links == len(NEAR_MISSES) * len(FORMS)
+    assert verify(fixed, c, []) == []
+    assert "the code" in fixed and "link" in fixed  # Markdown links keep their text
+    for link in NEAR_MISSES:
+        assert link.lower() not in fixed.lower()
+    assert "https://github.com/oysterqaq/umair-fps/tree/main" in fixed and "http://arxiv.org/abs/2402.10381" in fixed

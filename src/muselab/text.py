@@ -5,8 +5,19 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-URL_RE = re.compile(r"https?://[^\s)\]>\"'`*<]+")
+# A link is anything a reader would follow: with a scheme (any case), a www. host, or host.tld/path with a
+# usual top-level domain; inside Markdown links and <angle brackets> alike. The independent checker
+# (../shared/tools/check_answer.py) finds the same forms.
+_STOP = r"\s)\]>\"'`*<"
+URL_RE = re.compile(rf"https?://[^{_STOP}]+", re.I)
+TLDS = ("com|org|net|io|ai|co|dev|app|me|xyz|info|gg|tv|ly|edu|gov|uk|de|fr|jp|cn|kr|ru|in|us|ca|eu|au|nl|ch|"
+        "se|it|es|br|site|page|tech|cloud|space|art|studio|so|sh|to|cc|fm|im|is|ac")
+BARE_URL_RE = re.compile(rf"(?<![\w./@:-])(?:www\.[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:/[^{_STOP}]*)?"
+                         rf"|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:{TLDS})/[^{_STOP}]+)", re.I)
 ARXIV_ID_RE = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
+_ARXIV_URL_RE = re.compile(r"arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5})", re.I)
+_GITHUB_RE = re.compile(r"github\.com/([^/\s]+)/([^/\s#?]+)", re.I)
+
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being
@@ -82,23 +93,32 @@ def sentences(text: str) -> list[str]:
 
 
 def norm_url(url: str) -> str:
-    """One key per source: arXiv abs/pdf/html and versions collapse to the id,
-    GitHub links to owner/repo, anything else to host+path."""
+    """One key per source: arXiv abs/pdf/html and versions collapse to the id, GitHub links to
+    owner/repo (never the owner alone), anything else to host+path, without scheme, www. or case."""
     url = url.strip().rstrip(".,;:")
-    m = re.search(r"arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5})", url)
+    m = _ARXIV_URL_RE.search(url)
     if m:
         return f"arxiv:{m.group(1)}"
-    m = re.search(r"github\.com/([^/\s]+)/([^/\s#?]+)", url, re.I)
+    m = _GITHUB_RE.search(url)
     if m:
         repo = m.group(2)
         repo = repo[:-4] if repo.lower().endswith(".git") else repo
         return f"github:{m.group(1).lower()}/{repo.lower()}"
-    url = re.sub(r"^https?://(www\.)?", "", url.lower())
+    url = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.lower())
     return url.rstrip("/")
 
 
+def link_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, link) of every link in order: with a scheme, or bare (www.x.y/..., github.com/a/b)."""
+    spans = [(m.start(), m.end(), m.group(0)) for m in URL_RE.finditer(text)]
+    rest = URL_RE.sub(lambda m: " " * len(m.group(0)), text)
+    spans += [(m.start(), m.end(), m.group(0)) for m in BARE_URL_RE.finditer(rest)]
+    return sorted(spans)
+
+
 def find_urls(text: str) -> list[str]:
-    return [u.rstrip(".,;:") for u in URL_RE.findall(text)]
+    """Every link in the text, in order of appearance, without trailing punctuation."""
+    return [u.rstrip(".,;:") for _, _, u in link_spans(text)]
 
 
 def arxiv_ids(text: str) -> set[str]:
@@ -108,7 +128,7 @@ def arxiv_ids(text: str) -> set[str]:
 def arxiv_id_of(url: str | None) -> str | None:
     if not url:
         return None
-    m = re.search(r"arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5})", url)
+    m = _ARXIV_URL_RE.search(url)
     return m.group(1) if m else None
 
 

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 
 from muselab.context import Context
-from muselab.answer.verify import ARXIV_ID_RE, NAME_TOKEN_RE, URL_RE, outside_names, verify
-from muselab.text import norm_url
+from muselab.answer.verify import outside_names, verify
+from muselab.text import ARXIV_ID_RE, link_spans, norm_url
 
 KEY_RE = re.compile(r"\[((?:[MP]\d+)(?:\s*[,;]\s*[MP]\d+)*)\]")
 PART_TITLES = {"task": "Task", "workflow": "Workflow (input → model → output)", "sources": "Papers and tools"}
@@ -138,26 +138,30 @@ def expand_keys(text: str, ctx: Context, report: RepairReport) -> str:
     return KEY_RE.sub(one, text)
 
 
+MD_LINK_RE = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]+)>?\s*\)")
+
+
 def strip_outside(text: str, ctx: Context, catalog_names, report: RepairReport) -> str:
     allowed = ctx.allowed_links()
 
+    def outside(url: str) -> bool:
+        return norm_url(url.rstrip(".,;:")) not in allowed
+
     def md_link(match: re.Match) -> str:
-        label, url = match.group(1), match.group(2)
-        if norm_url(url.rstrip(".,;:")) in allowed:
+        label, target = match.group(1), match.group(2)
+        if not link_spans(target) or not outside(target):
             return match.group(0)
         report.links += 1
-        return label
+        return label  # a Markdown link to an outside source keeps its text
 
-    text = re.sub(r"\[([^\]]*)\]\((https?://[^)\s]+)\)", md_link, text)
-
-    def bare(match: re.Match) -> str:
-        url = match.group(0).rstrip(".,;:")
-        if norm_url(url) in allowed:
-            return match.group(0)
-        report.links += 1
-        return ""
-
-    text = URL_RE.sub(bare, text)
+    text = MD_LINK_RE.sub(md_link, text)
+    for start, end, url in reversed(link_spans(text)):
+        if outside(url):
+            report.links += 1
+            before, after = text[:start], text[end:]
+            if before.endswith("<") and after.startswith(">"):
+                before, after = before[:-1], after[1:]
+            text = before + after
     ids = ctx.allowed_arxiv_ids()
 
     def arxiv(match: re.Match) -> str:

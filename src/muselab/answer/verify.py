@@ -1,7 +1,8 @@
 """The grounding verifier: every answer passes through it before it is shown.
 
 Hard rules (the same as the independent checker's, plus outside model names):
-  links          every URL points at a source given in the context
+  links          every link (with or without a scheme, any case, www. or host.tld/path,
+                 Markdown or <angle brackets>) points at a source given in the context
   arxiv          every arXiv id belongs to a given paper
   models         every recommended model is named
   outside-model  no catalog model name outside the given ones
@@ -17,7 +18,7 @@ from typing import Iterable
 
 from muselab.context import Context
 from muselab.catalog.taxonomy import PREFIX_TASKS
-from muselab.text import ARXIV_ID_RE, URL_RE, norm_url
+from muselab.text import ARXIV_ID_RE, find_urls, norm_url
 
 NAME_TOKEN_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+]*(?:-[\w.+]+)+(?![\w+-])")
 PREFIXES = {"NST", "Txt2Img", "Img2Img", "SR", "Restore", "FaceRestore", "Color", "Edit", "Inpaint", "Control",
@@ -80,7 +81,7 @@ def outside_names(answer: str, ctx: Context, catalog_names: Iterable[str]) -> li
 def verify(answer: str, ctx: Context, catalog_names: Iterable[str] = ()) -> list[Violation]:
     out: list[Violation] = []
     allowed = ctx.allowed_links()
-    for url in dict.fromkeys(u.rstrip(".,;:") for u in URL_RE.findall(answer)):
+    for url in dict.fromkeys(find_urls(answer)):
         if norm_url(url) not in allowed:
             out.append(Violation("links", f"link not among the given sources: {url}", url))
     ids = ctx.allowed_arxiv_ids()

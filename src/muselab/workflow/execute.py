@@ -79,25 +79,32 @@ class Executor:
         signatures: dict[str, str] = {}
         with bar(total=len(order), desc="workflow", unit=" nodes", enabled=self.progress) as nodes_bar:
             for nid in order:
-                node_def = wf.nodes[nid]
-                cls = self.registry[node_def["class_type"]]
+                cls = self.registry[wf.nodes[nid]["class_type"]]
                 nodes_bar.set_description(f"node {nid} {cls.NAME}")
-                inputs, sig = self._inputs(nid, node_def, cls, values, signatures)
-                signatures[nid] = sig
-                start = time.perf_counter()
-                outputs = None if cls.OUTPUT_NODE or not self.use_cache else self._cached(sig, cls)
-                if outputs is not None:
-                    report.cached.append(nid)
-                else:
-                    ctx.node_id = nid
-                    outputs = self._execute(nid, cls, ctx, inputs)
-                    report.ran.append(nid)
-                    if not cls.OUTPUT_NODE:
-                        self._store(sig, cls, outputs)
-                values[nid] = outputs
-                report.seconds[nid] = time.perf_counter() - start
+                try:
+                    self._step(nid, wf.nodes[nid], cls, ctx, report, values, signatures)
+                except KeyboardInterrupt:  # between nodes, or while storing a result
+                    raise MuselabError(f"interrupted in node {nid} ({cls.NAME}); the nodes that finished are "
+                                       "cached, so the same command continues from there", exit_code=130) from None
                 nodes_bar.update(1)
         return report
+
+    def _step(self, nid, node_def, cls, ctx, report, values, signatures) -> None:
+        """One node: its result from the cache, or run now (and cached)."""
+        inputs, sig = self._inputs(nid, node_def, cls, values, signatures)
+        signatures[nid] = sig
+        start = time.perf_counter()
+        outputs = None if cls.OUTPUT_NODE or not self.use_cache else self._cached(sig, cls)
+        if outputs is not None:
+            report.cached.append(nid)
+        else:
+            ctx.node_id = nid
+            outputs = self._execute(nid, cls, ctx, inputs)
+            report.ran.append(nid)
+            if not cls.OUTPUT_NODE:
+                self._store(sig, cls, outputs)
+        values[nid] = outputs
+        report.seconds[nid] = time.perf_counter() - start
 
     def _inputs(self, nid, node_def, cls, values, signatures) -> tuple[dict, str]:
         given = node_def.get("inputs", {})
@@ -156,8 +163,9 @@ class Executor:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         arrays = {f"a{i}": v for i, v in enumerate(outputs) if isinstance(v, np.ndarray)}
         plain = {str(i): v for i, v in enumerate(outputs) if not isinstance(v, np.ndarray)}
-        tmp = self.cache_dir / f"{sig}.tmp.npz"
-        np.savez(tmp, plain=json.dumps(plain), **arrays)
+        tmp = self.cache_dir / f"{sig}.partial"  # renamed once complete: a cut-off write is never read
+        with open(tmp, "wb") as fh:
+            np.savez(fh, plain=json.dumps(plain), **arrays)
         tmp.replace(self.cache_dir / f"{sig}.npz")
         self._trim()
 
