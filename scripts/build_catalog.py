@@ -10,7 +10,14 @@ ingest adapters, applies the corrections recorded here, and writes:
     src/muselab/catalog/data/papers.vectors.f16 + .ids.json   (paper embeddings)
     src/muselab/catalog/data/models.vectors.f16 + .ids.json   (model embeddings)
 
-Papers: the seeds', the diffusers docs' foundational papers, and for every task
+ComfyUI's own catalogs from their installed PyPI packages: the workflow
+templates (comfyui-workflow-templates-json: templates.json.gz, and a model
+record per model file) and the custom node packs (comfyui-manager:
+node_packs.json.gz).
+
+Papers: the curated foundational papers (../shared/data/foundational_papers.jsonl,
+titles and abstracts checked against arXiv; they win over the diffusers docs'
+copies, some of which carry wrong titles), the seeds', the diffusers docs', and for every task
 of the taxonomy the corpus papers that best match the task's own description
 (its vocabulary by BM25 and its text by MiniLM, fused), a few thousand in all.
 Their vectors are the corpus's precomputed ones where they exist.
@@ -31,6 +38,7 @@ import json as _json
 import tempfile
 
 from muselab.catalog.ingest import Records
+from muselab.catalog.ingest.arxiv import ingest as arxiv_adapter
 from muselab.catalog.ingest.comfyui import ingest as comfyui
 from muselab.catalog.ingest.diffusers import ingest as diffusers
 from muselab.catalog.ingest.markdown import ingest as markdown
@@ -121,6 +129,27 @@ def corpus_selection(shared: Path, per_task: int, cache_dir: Path):
     return papers, vectors, embedder
 
 
+def comfy_packages() -> Records:
+    """ComfyUI's templates and node packs, read from their installed PyPI packages."""
+    from muselab.catalog.ingest.comfyui_nodes import ingest as nodes
+    from muselab.catalog.ingest.comfyui_templates import ingest as templates
+
+    out = Records()
+    for f in templates.files(templates.default_path()):
+        out.extend(templates.read(f, progress=False))
+    for f in nodes.files(nodes.default_path()):
+        out.extend(nodes.read(f, progress=False))
+    return out
+
+
+def dump(records) -> str:
+    return json.dumps([r.model_dump(exclude_defaults=True) | _keys(r) for r in records], ensure_ascii=False)
+
+
+def _keys(r) -> dict:
+    return {k: getattr(r, k) for k in ("id", "name", "title", "task") if hasattr(r, k)}
+
+
 def write_vectors(stem: Path, rows: list[tuple[str, str, "object"]]) -> None:
     """Raw little-endian float16 rows + a JSON list of [id, content hash]: readable without numpy."""
     import numpy as np
@@ -139,12 +168,14 @@ def main() -> None:
     seeds, data = args.shared / "seeds", args.shared / "data"
 
     records = Records()
+    records.extend(arxiv_adapter.read(data / "foundational_papers.jsonl", progress=False))
     for f in sorted(seeds.glob("00[0-3]_*.txt")):
         records.extend(prompts.read(f, progress=False))
     records.extend(fix_seed_004(markdown.read(next(seeds.glob("004_*.txt")), progress=False)))
     records.extend(openmodeldb.read(data / "openmodeldb", progress=False))
     records.extend(comfyui.read(data / "comfyui_model_list.json", progress=False))
     records.extend(diffusers.read(data / "diffusers_papers.json", progress=False))
+    records.extend(comfy_packages())
 
     abstracts = diffusers_abstracts(data / "diffusers_papers.json")
     papers = {}
@@ -165,9 +196,12 @@ def main() -> None:
     all_models = {m.name.lower(): m for m in list(models.values()) + curated_models()}
     ordered_papers = sorted(papers.values(), key=lambda p: p.id)
     ordered_models = sorted(all_models.values(), key=lambda m: m.name.lower())
-    write_gzip(DATA / "models.json.gz", json.dumps(
-        [m.model_dump(exclude_defaults=True) | {"name": m.name, "task": m.task} for m in sorted(models.values(), key=lambda m: m.name.lower())],
-        ensure_ascii=False, indent=0))
+    write_gzip(DATA / "models.json.gz", dump(sorted(models.values(), key=lambda m: m.name.lower())))
+    builtin = {"source": "builtin"}
+    write_gzip(DATA / "templates.json.gz", dump(sorted((t.model_copy(update=builtin) for t in
+                                                        {t.id: t for t in records.templates}.values()), key=lambda t: t.id)))
+    write_gzip(DATA / "node_packs.json.gz", dump(sorted((p.model_copy(update=builtin) for p in
+                                                         {p.id: p for p in records.node_packs}.values()), key=lambda p: p.id)))
     write_gzip(DATA / "papers.jsonl.gz", "".join(
         json.dumps(p.model_dump(exclude_defaults=True) | {"id": p.id, "title": p.title}, ensure_ascii=False) + "\n"
         for p in ordered_papers))

@@ -86,7 +86,8 @@ def test_bad_setting_value(tmp_path):
 
 
 def test_unknown_ingest_kind(tmp_path):
-    assert_clean_error(run_muselab("ingest", "pdf", tmp_path), "unknown ingest 'pdf'; available: arxiv, comfyui, diffusers, markdown, openmodeldb, prompts")
+    assert_clean_error(run_muselab("ingest", "pdf", tmp_path), "unknown ingest 'pdf'; available: arxiv, comfyui, comfyui-nodes, comfyui-templates, diffusers, markdown, "
+                                                              "openmodeldb, prompts")
 
 
 def test_ingest_missing_path(tmp_path):

@@ -50,7 +50,7 @@ def test_lexical_search_never_loads_a_model():
 
 def test_eval_papers_json_keys(cli, store, tmp_path):
     ids = [r[0] for r in store.conn.execute(
-        "SELECT id FROM papers WHERE title LIKE '%super-resolution%' LIMIT 6")]
+        "SELECT id FROM papers WHERE title LIKE '%super-resolution%'")]
     bench = {"queries": [
         {"qid": "a", "voice": "novice", "question": "I made a small cartoon picture bigger and it looked sharp", "relevant": ids},
         {"qid": "b", "voice": "keywords", "question": "image super-resolution", "relevant": ids},

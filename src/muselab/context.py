@@ -199,11 +199,26 @@ def check_question(question: str, max_chars: int) -> str:
     bad = next((c for c in q if unicodedata.category(c) == "Cc" and c not in "\t\n\r"), None)
     if bad is not None:
         raise BadInput(f"the question contains a control character ({bad!r} at position {q.index(bad)}); remove it")
-    letters = [c for c in q if c.isalpha()]
-    latin = sum(1 for c in letters if c.isascii())
-    words = re.findall(r"[a-z']+", q.lower())
-    english = sum(1 for w in words if w in STOPWORDS)
-    if letters and (latin / len(letters) < 0.5 or (len(words) >= 6 and english / len(words) < 0.08)):
+    if not_english(q):
         raise BadInput("muselab's catalog, taxonomy and embeddings are English; this question does not look "
                        "English. Please ask it in English")
     return " ".join(q.split())
+
+
+# the commonest function words of the languages a question most often comes in besides English: a question
+# is refused as not English only when they outnumber its English function words. Product names, versions,
+# all caps, emoji and code-like tokens are never a reason to refuse.
+FOREIGN = frozenset("""der die das und ist nicht mit für wie diese dieser eine einen ich ich kann auf auch aber
+    oder bei wird sind von zum zur le la les des une est pas avec pour dans qui que sur mais comment cette
+    el los las una es con por para como pero más del que se lo il gli della sono per che come questa
+    uma não com para como mais são het een niet voor zijn ook maar hoe deze van""".split())
+
+
+def not_english(question: str) -> bool:
+    letters = [c for c in question if c.isalpha()]
+    if letters and sum(1 for c in letters if c.isascii()) / len(letters) < 0.5:
+        return True  # mostly another script
+    words = re.findall(r"[^\W\d_]+", question.lower())
+    foreign = sum(1 for w in words if w in FOREIGN)
+    english = sum(1 for w in words if w in STOPWORDS)
+    return foreign >= 2 and foreign > english

@@ -101,7 +101,8 @@ class Lab:
         from muselab.answer.result import AskResult
 
         retrieval = self.retrieve(question, k_models, k_papers, mode)
-        answer = self._answer(retrieval.context, retrieval.guess, llm, strict, llm_options)
+        answer = self._answer(retrieval.context, retrieval.guess, llm, strict, llm_options,
+                              named=(retrieval.linked, retrieval.unknown))
         return AskResult(retrieval, answer)
 
     def answer(self, prompt: str | Context, llm: str | None = None, strict: bool = False, **llm_options):
@@ -109,10 +110,11 @@ class Lab:
         ctx = prompt if isinstance(prompt, Context) else parse_prompt(prompt)
         return self._answer(ctx, None, llm, strict, llm_options)
 
-    def _answer(self, ctx: Context, guess, llm, strict: bool, llm_options: dict):
+    def _answer(self, ctx: Context, guess, llm, strict: bool, llm_options: dict, named=None):
         from muselab.answer.pipeline import answer_context
 
-        return answer_context(ctx, self.store, self.llm_settings(llm, **llm_options), guess=guess, strict=strict)
+        return answer_context(ctx, self.store, self.llm_settings(llm, **llm_options), guess=guess, strict=strict,
+                              named=named)
 
     def llm_settings(self, llm: str | None = None, model: str | None = None, base_url: str | None = None) -> Settings:
         """The settings with an answer backend chosen: `model` is the server's model name for openai and
@@ -151,9 +153,12 @@ class Lab:
         """Models by name and meaning; mode lexical (FTS5 only, no model loaded), dense or hybrid."""
         from muselab.search.models import search_models
 
+        from muselab.search.link import name_index
+
         query = self._query(query, k)
         embedder = self.embedder if mode != "lexical" else None
-        found = search_models(self.store, query, k, mode, embedder, self.settings.cache_dir)
+        linked = [n for link in name_index(self.store).find(query) for n in link.models]
+        found = search_models(self.store, query, k, mode, embedder, self.settings.cache_dir, linked=linked)
         return [ModelHit(m.name, m.display_name or m.name, m.task, score) for m, score in found]
 
     def search_papers(self, query: str, k: int = 10, mode: str = "hybrid") -> list[PaperHit]:
@@ -248,15 +253,15 @@ class Lab:
 
     # -- the catalog -----------------------------------------------------------------------
 
-    def ingest(self, kind: str, path: str | Path, vectors: str | Path | None = None, embed: bool = True,
-               on_file: Callable | None = None):
+    def ingest(self, kind: str, path: str | Path | None = None, vectors: str | Path | None = None,
+               embed: bool = True, on_file: Callable | None = None):
         """Add catalog files of a kind (see `muselab ingest --help`); each file lands whole or not at all.
         `on_file(report)` sees each file's report as it lands. Returns an IngestResult."""
         from muselab.search.indexing import ingest
 
         embedder = (lambda: self.embedder) if embed else None
-        return ingest(self.store, kind, Path(path), Path(vectors) if vectors else None, embedder, self.settings,
-                      on_file)
+        return ingest(self.store, kind, Path(path) if path else None, Path(vectors) if vectors else None, embedder,
+                      self.settings, on_file)
 
     def tasks(self) -> list:
         return list(self.store.tasks().values())

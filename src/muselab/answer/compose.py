@@ -10,14 +10,16 @@ from __future__ import annotations
 from muselab.answer.assess import model_fits, rate, technique_phrases
 from muselab.answer.render import sources_part, task_part, workflow_part
 from muselab.answer.result import Answer, ModelFit
+from muselab.catalog.capability import can_do
 from muselab.catalog.records import Task
 from muselab.catalog.taxonomy import family
 from muselab.context import Context
 from muselab.search.tasks import TaskGuess, identify
 
 
-def compose(ctx: Context, store, tasks: dict[str, Task], guess: TaskGuess | None = None) -> Answer:
-    """`guess` comes from `ask`, which identified the task itself; `answer` leaves it to step 2."""
+def compose(ctx: Context, store, tasks: dict[str, Task], guess: TaskGuess | None = None, named=None) -> Answer:
+    """`guess` comes from `ask`, which identified the task itself; `answer` leaves it to step 2. `named`
+    (from `ask`) holds the models the question names: (links to the catalog, names the catalog lacks)."""
     # 1. what the given models are, from the catalog (or their name prefix)
     raw = model_fits(ctx, store, tasks)
     # 2. the question's task, with the given models' tasks as a prior
@@ -26,15 +28,15 @@ def compose(ctx: Context, store, tasks: dict[str, Task], guess: TaskGuess | None
         guess = identify(ctx.question, tasks, prior_tasks=[t.id for _, _, t, _ in raw])
     qfamily = family(guess.task.id, tasks)
     # for help topics (installation, which model made this) models are context, not candidates
-    fits = [ModelFit(src, rec, task, task.id in qfamily or not guess.task.generative, inferred)
-            for src, rec, task, inferred in raw]
+    fits = [ModelFit(src, rec, task, (can_do(rec, guess.task, tasks) if rec else task.id in qfamily)
+                     or not guess.task.generative, inferred) for src, rec, task, inferred in raw]
     # 3. rate every given paper against the question and the task's vocabulary
     phrases = technique_phrases(guess.task, tasks)
     notes = [rate(p, ctx.question, phrases) for p in ctx.papers]
     notes.sort(key=lambda n: -n.score)  # stable: ties keep the given order
     # 4. write the three parts
     parts = {
-        "task": task_part(ctx, guess, fits, tasks, show_confidence=not identified_here),
+        "task": task_part(ctx, guess, fits, tasks, show_confidence=not identified_here, named=named),
         "workflow": workflow_part(ctx, guess, fits, tasks),
         "sources": sources_part(fits, notes, guess.task),
     }

@@ -22,10 +22,10 @@ from muselab.llm.backend import OFFLINE, BackendUnavailable, load_backend
 REFUSED = 3  # exit code of --strict refusals
 
 
-def answer_context(ctx: Context, store, settings, guess=None, strict: bool = False) -> Answer:
+def answer_context(ctx: Context, store, settings, guess=None, strict: bool = False, named=None) -> Answer:
     """The answer of the backend `settings.llm`, verified (and, for an LLM, repaired)."""
     # 1. the offline answer: the answer itself, or what an LLM's answer is repaired from
-    offline = compose(ctx, store, store.tasks(), guess=guess)
+    offline = compose(ctx, store, store.tasks(), guess=guess, named=named)
     checked(offline.markdown, ctx, store)
     if settings.llm == OFFLINE:
         return offline

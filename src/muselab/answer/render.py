@@ -27,7 +27,7 @@ def describe_goal(question: str, task: Task) -> str:
 
 
 def task_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[str, Task],
-              show_confidence: bool = False) -> str:
+              show_confidence: bool = False, named=None) -> str:
     t = guess.task
     parent = tasks.get(t.parent) if t.parent else None
     lines = ["## 1. Task", ""]
@@ -39,12 +39,35 @@ def task_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[
     if guess.close and guess.runner_up:
         lines += ["", f"The question also reads partly as **{guess.runner_up.name.lower()}**; "
                       f"the answer follows {t.name.lower()}, the closer match."]
+    lines += named_lines(named, fits, t, tasks)
     for f in fits:
         if not f.fits:
             lines += ["", f"**Model fit:** the recommended model {f.source.name} is a {f.task.name.lower()} model, "
                           f"so it does not fit this task directly: it does not perform {t.name.lower()}. "
                           f"The task needs {t.needs}. Section 2 shows what the model can still do."]
     return "\n".join(lines)
+
+
+def named_lines(named, fits: list[ModelFit], t: Task, tasks: dict[str, Task]) -> list[str]:
+    """What the answer says of the models the question names: recommended first, not able to do what is
+    asked, or not in the catalog at all."""
+    if not named:
+        return []
+    links, unknown = named
+    lines = []
+    given = {f.source.name.lower(): f for f in fits}
+    for link in links:
+        hit = next((given[n.lower()] for n in link.models if n.lower() in given), None)
+        if hit is not None:
+            lines += ["", f"**The model you named:** {link.text} is in muselab's catalog ({link.family}); "
+                          f"{hit.source.name} is recommended first, and section 2 shows how it does this."]
+        elif link.models:
+            lines += ["", f"**The model you named:** {link.text} is in muselab's catalog ({link.family}), but "
+                          f"none of its models does {t.name.lower()}, so the models below are ones that do."]
+    for name in unknown:
+        lines += ["", f"**Not in the catalog:** {name} is not in muselab's catalog, so this answer cannot say how "
+                      "it works; it goes on with what the catalog has."]
+    return lines
 
 
 def chain(wf: Chain, model_name: str) -> str:

@@ -130,5 +130,7 @@ class AskResult:
                        for r in self.retrieval.models],
             "papers": [{"id": p.id, "title": p.title, "score": round(score, 5)} for p, score in self.retrieval.papers],
         }
+        data["linked"] = [link.to_dict() for link in self.retrieval.linked]
+        data["not_in_catalog"] = self.retrieval.unknown
         data["prompt"] = self.retrieval.context.to_prompt()
         return data

@@ -23,7 +23,7 @@ from muselab.text import ARXIV_ID_RE, find_urls, norm_url
 NAME_TOKEN_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+]*(?:-[\w.+]+)+(?![\w+-])")
 PREFIXES = {"NST", "Txt2Img", "Img2Img", "SR", "Restore", "FaceRestore", "Color", "Edit", "Inpaint", "Control",
             "LoRA", "ID", "Video", "Txt2Vid", "Img2Vid", "Motion", "Txt23D", "Img23D", "Depth", "Seg", "TryOn",
-            "FaceSwap", "Eval", "Safety", "Caption", "Interp"}
+            "FaceSwap", "Eval", "Safety", "Caption", "Interp", "Matte", "LipSync", "Audio"}
 assert {p.lower() for p in PREFIXES} >= set(PREFIX_TASKS)
 
 SECTION_WORDS = {

@@ -14,12 +14,15 @@ import json
 import tomllib
 from importlib.resources import files
 
-from muselab.catalog.records import Model, Paper
+from muselab.catalog.families import aliases_for
+from muselab.catalog.knowledge import apply_knowledge
+from muselab.catalog.records import Model, NodePack, Paper, Template
 from muselab.catalog.taxonomy import builtin_tasks
 
 DATA = files("muselab.catalog").joinpath("data")
-DATA_FILES = ("taxonomy.toml", "models.toml", "models.json.gz", "papers.jsonl.gz",
-              "papers.vectors.f16", "papers.vectors.ids.json", "models.vectors.f16", "models.vectors.ids.json")
+DATA_FILES = ("taxonomy.toml", "task_examples.toml", "families.toml", "models.toml", "models.json.gz", "papers.jsonl.gz",
+              "templates.json.gz", "node_packs.json.gz", "papers.vectors.f16", "papers.vectors.ids.json",
+              "models.vectors.f16", "models.vectors.ids.json")
 SPACE = "all-MiniLM-L6-v2"  # the vector space of the shipped embeddings (see muselab.search.embed)
 ROW_BYTES = 384 * 2
 
@@ -34,8 +37,26 @@ def version(with_papers: bool = True) -> str:
 
 
 def curated_models() -> list[Model]:
+    """The hand-written records; their aliases come from their own names, as for every other record."""
     raw = tomllib.loads(DATA.joinpath("models.toml").read_text(encoding="utf-8"))
-    return [Model(**m) for m in raw["model"]]
+    out = []
+    for m in (Model(**m) for m in raw["model"]):
+        trusted = [m.family] if m.family else []
+        out.append(m.model_copy(update={"aliases": m.aliases or aliases_for([m.display_name], trusted)}))
+    return out
+
+
+def _gzip_json(name: str) -> list:
+    f = DATA.joinpath(name)
+    return json.loads(gzip.decompress(f.read_bytes())) if f.is_file() else []
+
+
+def templates() -> list[Template]:
+    return [Template(**t) for t in _gzip_json("templates.json.gz")]
+
+
+def node_packs() -> list[NodePack]:
+    return [NodePack(**p) for p in _gzip_json("node_packs.json.gz")]
 
 
 def generated_models() -> list[Model]:
@@ -70,7 +91,9 @@ def load_into(store, with_papers: bool = True) -> None:
     with store.transaction():
         store.conn.execute("DELETE FROM tasks WHERE source = 'builtin'")
         store.upsert_tasks(builtin_tasks())
-        store.upsert_models(generated + curated)
+        store.upsert_models([apply_knowledge(m) for m in generated + curated])
+        store.upsert_templates(templates())
+        store.upsert_node_packs(node_packs())
         if with_papers:
             store.upsert_papers(papers())
             store.put_vectors("papers", SPACE, vectors("papers"))

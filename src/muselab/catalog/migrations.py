@@ -78,3 +78,56 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
 ]
+
+MIGRATIONS += [
+    (
+        "004_families_templates_nodes",
+        """
+        ALTER TABLE models ADD COLUMN family TEXT;
+        ALTER TABLE models ADD COLUMN aliases TEXT;
+        ALTER TABLE models ADD COLUMN role TEXT;
+        ALTER TABLE models ADD COLUMN capabilities TEXT;
+        ALTER TABLE models ADD COLUMN files TEXT;
+        ALTER TABLE models ADD COLUMN templates TEXT;
+        ALTER TABLE models ADD COLUMN popularity REAL;
+        ALTER TABLE models ADD COLUMN architecture TEXT;
+        ALTER TABLE papers ADD COLUMN tasks TEXT;
+        CREATE INDEX models_family ON models(family);
+        DROP TRIGGER models_ai;
+        DROP TRIGGER models_ad;
+        DROP TRIGGER models_au;
+        DROP TABLE models_fts;
+        CREATE VIRTUAL TABLE models_fts USING fts5(
+            name, display_name, family, aliases, category, summary, tags,
+            content='models', content_rowid='rowid', tokenize='porter unicode61'
+        );
+        CREATE TRIGGER models_ai AFTER INSERT ON models BEGIN
+            INSERT INTO models_fts(rowid, name, display_name, family, aliases, category, summary, tags)
+            VALUES (new.rowid, new.name, new.display_name, new.family, new.aliases, new.category, new.summary, new.tags);
+        END;
+        CREATE TRIGGER models_ad AFTER DELETE ON models BEGIN
+            INSERT INTO models_fts(models_fts, rowid, name, display_name, family, aliases, category, summary, tags)
+            VALUES ('delete', old.rowid, old.name, old.display_name, old.family, old.aliases, old.category, old.summary,
+                    old.tags);
+        END;
+        CREATE TRIGGER models_au AFTER UPDATE ON models BEGIN
+            INSERT INTO models_fts(models_fts, rowid, name, display_name, family, aliases, category, summary, tags)
+            VALUES ('delete', old.rowid, old.name, old.display_name, old.family, old.aliases, old.category, old.summary,
+                    old.tags);
+            INSERT INTO models_fts(rowid, name, display_name, family, aliases, category, summary, tags)
+            VALUES (new.rowid, new.name, new.display_name, new.family, new.aliases, new.category, new.summary, new.tags);
+        END;
+        INSERT INTO models_fts(models_fts) VALUES ('rebuild');
+        CREATE TABLE templates (
+            id TEXT PRIMARY KEY, title TEXT NOT NULL, description TEXT, tasks TEXT, input_modalities TEXT,
+            output_modalities TEXT, families TEXT, models TEXT, files TEXT, node_types TEXT, api INTEGER NOT NULL DEFAULT 0,
+            tags TEXT, tutorial_url TEXT, usage INTEGER NOT NULL DEFAULT 0, graph TEXT, source TEXT
+        );
+        CREATE TABLE node_packs (
+            id TEXT PRIMARY KEY, title TEXT NOT NULL, author TEXT, description TEXT, url TEXT, stars INTEGER,
+            node_types TEXT, source TEXT
+        );
+        CREATE TABLE node_types (class_type TEXT NOT NULL, pack TEXT NOT NULL, PRIMARY KEY (class_type, pack));
+        """,
+    ),
+]

@@ -46,6 +46,8 @@ class Task(BaseModel):
     vocabulary: list[str] = Field(default_factory=list, description="The field's words for this task.")
     cues: list[str] = Field(default_factory=list, description="Words users write when they mean this task.")
     examples: list[str] = Field(default_factory=list, description="Questions users ask about this task.")
+    template_tags: list[str] = Field(default_factory=list, description="Tags ComfyUI's template index gives "
+                                     "workflows of this task.")
     generative: bool = Field(True, description="False for help topics (installation, which model made this).")
     source: str = "builtin"
 
@@ -70,10 +72,54 @@ class Model(BaseModel):
     workflow: Chain | None = Field(None, description="This model's own chain, where it differs from its task's.")
     tags: list[str] = Field(default_factory=list)
     links: dict[str, str] = Field(default_factory=dict, description="Other links: blog, demo, kaggle, ...")
+    family: str = Field("", description="The model series it belongs to, e.g. 'Wan 2.2' or 'FLUX.1 Kontext'.")
+    aliases: list[str] = Field(default_factory=list, description="Other names and spellings it goes by.")
+    role: str = Field("", description="What it is in a workflow: 'model' (does the task), 'vae', 'text-encoder', "
+                      "'lora', 'controlnet', 'image-encoder', 'add-on', 'api' (a partner service), ...")
+    capabilities: list[str] = Field(default_factory=list, description="Tasks it is used for beyond its own task "
+                                    "(e.g. an edit model used for style transfer in a template).")
+    files: list[dict] = Field(default_factory=list, description="Weight files: {name, url, folder, size}.")
+    templates: list[str] = Field(default_factory=list, description="Workflow templates that use it.")
+    popularity: float | None = Field(None, description="How widely it is used: template runs, repository stars.")
+    architecture: str = Field("", description="Architecture family id (see the catalog's architectures).")
     source: str = "builtin"
 
     def embed_text(self) -> str:
         return " ".join(f"{self.display_name or self.name}. {self.category}. {self.summary} {' '.join(self.tags)}".split())
+
+
+class Template(BaseModel):
+    """A ComfyUI workflow template: a graph a person can load and run, with the model files it needs."""
+
+    id: str = Field(description="The template's name in ComfyUI's template index, e.g. 'video_wan2_2_14B_i2v'.")
+    title: str
+    description: str = ""
+    tasks: list[str] = Field(default_factory=list, description="Task ids, the main one first.")
+    input_modalities: list[str] = Field(default_factory=list)
+    output_modalities: list[str] = Field(default_factory=list)
+    families: list[str] = Field(default_factory=list, description="Model families the index names for it.")
+    models: list[str] = Field(default_factory=list, description="Catalog model names of its files.")
+    files: list[dict] = Field(default_factory=list, description="Model files: {name, url, folder, size}.")
+    node_types: list[str] = Field(default_factory=list)
+    api: bool = Field(False, description="Runs on a partner API (a paid service), not on local weights.")
+    tags: list[str] = Field(default_factory=list)
+    tutorial_url: str | None = None
+    usage: int = 0
+    graph: dict = Field(default_factory=dict, description="The workflow in ComfyUI's UI format.")
+    source: str = "builtin"
+
+
+class NodePack(BaseModel):
+    """A custom node pack for ComfyUI (a 'tool' of the field), from ComfyUI-Manager's lists."""
+
+    id: str = Field(description="The pack's id, e.g. 'comfyui-kjnodes'.")
+    title: str
+    author: str = ""
+    description: str = ""
+    url: str | None = Field(None, description="Its repository.")
+    stars: int | None = None
+    node_types: list[str] = Field(default_factory=list)
+    source: str = "builtin"
 
 
 class Paper(BaseModel):
@@ -86,6 +132,7 @@ class Paper(BaseModel):
     categories: list[str] = Field(default_factory=list)
     published: str | None = None
     authors: list[str] = Field(default_factory=list)
+    tasks: list[str] = Field(default_factory=list, description="Task ids a curator filed the paper under.")
     source: str = "builtin"
 
     def embed_text(self) -> str:

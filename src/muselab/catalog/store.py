@@ -14,18 +14,25 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from muselab.catalog.migrations import MIGRATIONS
-from muselab.catalog.records import Model, Paper, Task, dumps
+from muselab.catalog.records import Model, NodePack, Paper, Task, Template, dumps
 from muselab.errors import StoreError
 
 MODEL_COLUMNS = [
     "name", "display_name", "task", "category", "input_modalities", "output_modalities", "summary",
     "paper_url", "github_url", "hf_url", "license", "weights_source", "weights_url", "sha256",
-    "runnable", "runner", "workflow", "tags", "links", "source",
+    "runnable", "runner", "workflow", "tags", "links", "family", "aliases", "role", "capabilities", "files",
+    "templates", "popularity", "architecture", "source",
 ]
 PAPER_COLUMNS = [
-    "id", "title", "summary", "url", "pdf_url", "github_url", "categories", "published", "authors", "source",
+    "id", "title", "summary", "url", "pdf_url", "github_url", "categories", "published", "authors", "tasks", "source",
 ]
-JSON_COLUMNS = {"input_modalities", "output_modalities", "runner", "workflow", "tags", "links", "categories", "authors"}
+TEMPLATE_COLUMNS = [
+    "id", "title", "description", "tasks", "input_modalities", "output_modalities", "families", "models", "files",
+    "node_types", "api", "tags", "tutorial_url", "usage", "graph", "source",
+]
+PACK_COLUMNS = ["id", "title", "author", "description", "url", "stars", "node_types", "source"]
+JSON_COLUMNS = {"input_modalities", "output_modalities", "runner", "workflow", "tags", "links", "categories", "authors",
+                "aliases", "capabilities", "files", "templates", "tasks", "families", "models", "node_types", "graph"}
 
 
 def damaged(path: Path, exc: Exception) -> StoreError:
@@ -76,8 +83,9 @@ def _from_row(cls, row: sqlite3.Row):
         if v is None:
             continue
         data[k] = json.loads(v) if k in JSON_COLUMNS else v
-    if "runnable" in data:
-        data["runnable"] = bool(data["runnable"])
+    for flag in ("runnable", "api"):
+        if flag in data:
+            data[flag] = bool(data[flag])
     return cls(**data)
 
 
@@ -145,7 +153,7 @@ class Store:
 
     # -- derived structures (indexes, tables), rebuilt when their parts change ----
 
-    PARTS = ("tasks", "models", "papers", "vectors", "builtin")
+    PARTS = ("tasks", "models", "papers", "vectors", "builtin", "templates")
 
     def version(self, *parts: str) -> tuple:
         """The versions of parts of the catalog; anything derived from them is valid while they hold."""
@@ -197,6 +205,21 @@ class Store:
         changed = self.conn.executemany(sql, (_row_values(p, PAPER_COLUMNS) for p in papers)).rowcount
         if changed:
             self.changed("papers")
+        return changed
+
+    def upsert_templates(self, templates: Iterable[Template]) -> int:
+        changed = self.conn.executemany(_upsert_sql("templates", TEMPLATE_COLUMNS, "id"),
+                                        [_row_values(t, TEMPLATE_COLUMNS) for t in templates]).rowcount
+        if changed:
+            self.changed("templates")
+        return changed
+
+    def upsert_node_packs(self, packs: Iterable[NodePack]) -> int:
+        packs = list(packs)
+        changed = self.conn.executemany(_upsert_sql("node_packs", PACK_COLUMNS, "id"),
+                                        [_row_values(p, PACK_COLUMNS) for p in packs]).rowcount
+        self.conn.executemany("INSERT OR IGNORE INTO node_types VALUES (?, ?)",
+                              [(c, p.id) for p in packs for c in p.node_types])
         return changed
 
     # -- reads -------------------------------------------------------------
@@ -257,8 +280,32 @@ class Store:
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(ids), dim)
         return ids, matrix.astype(np.float32)
 
+    def template(self, template_id: str) -> Template | None:
+        row = self.conn.execute("SELECT * FROM templates WHERE id = ?", (template_id,)).fetchone()
+        return _from_row(Template, row) if row else None
+
+    def templates(self, model: str | None = None, with_graph: bool = False) -> list[Template]:
+        """Every template (without its graph unless asked), or those that use a model."""
+        cols = "*" if with_graph else ", ".join(c for c in TEMPLATE_COLUMNS if c != "graph")
+        if model is None:
+            rows = self.conn.execute(f"SELECT {cols} FROM templates ORDER BY id")
+        else:
+            rows = self.conn.execute(f"SELECT {cols} FROM templates WHERE EXISTS (SELECT 1 FROM json_each("
+                                     "templates.models) WHERE value = ? COLLATE NOCASE) ORDER BY id", (model,))
+        return [_from_row(Template, r) for r in rows]
+
+    def node_pack(self, pack_id: str) -> NodePack | None:
+        row = self.conn.execute("SELECT * FROM node_packs WHERE id = ?", (pack_id,)).fetchone()
+        return _from_row(NodePack, row) if row else None
+
+    def packs_for(self, class_type: str) -> list[NodePack]:
+        """The node packs that provide a node class, most starred first."""
+        rows = self.conn.execute("SELECT p.* FROM node_types t JOIN node_packs p ON p.id = t.pack WHERE "
+                                 "t.class_type = ? ORDER BY coalesce(p.stars, 0) DESC, p.id", (class_type,))
+        return [_from_row(NodePack, r) for r in rows]
+
     def count(self, table: str) -> int:
-        assert table in {"tasks", "models", "papers", "embeddings"}
+        assert table in {"tasks", "models", "papers", "embeddings", "templates", "node_packs"}
         return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 

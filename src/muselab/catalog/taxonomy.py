@@ -15,8 +15,14 @@ INHERITED = ("how_it_works", "workflow", "needs", "input_modalities", "output_mo
 
 @cache
 def builtin_tasks() -> tuple[Task, ...]:
-    raw = tomllib.loads(files("muselab.catalog").joinpath("data/taxonomy.toml").read_text(encoding="utf-8"))
+    data = files("muselab.catalog").joinpath("data")
+    raw = tomllib.loads(data.joinpath("taxonomy.toml").read_text(encoding="utf-8"))
+    extra = tomllib.loads(data.joinpath("task_examples.toml").read_text(encoding="utf-8"))["examples"]
     by_id = {t["id"]: t for t in raw["task"]}
+    unknown = sorted(set(extra) - set(by_id))
+    assert not unknown, f"task_examples.toml names tasks the taxonomy lacks: {unknown}"
+    for tid, questions in extra.items():
+        by_id[tid]["examples"] = list(dict.fromkeys(by_id[tid].get("examples", []) + questions))
     for t in raw["task"]:
         parent = by_id.get(t.get("parent") or "")
         while parent:
@@ -53,7 +59,8 @@ PREFIX_TASKS = {
     "txt2vid": "video-generation", "img2vid": "video-generation", "motion": "text-to-motion",
     "txt23d": "text-to-3d", "img23d": "image-to-3d", "depth": "depth-estimation", "seg": "segmentation",
     "tryon": "virtual-try-on", "faceswap": "face-swap", "eval": "evaluation", "safety": "concept-erasure",
-    "caption": "image-to-prompt", "interp": "frame-interpolation",
+    "caption": "image-to-prompt", "interp": "frame-interpolation", "matte": "background-removal", "lipsync": "lip-sync",
+    "audio": "audio-generation",
 }
 
 

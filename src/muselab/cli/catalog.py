@@ -11,7 +11,7 @@ from muselab.cli.base import emit, format_option, pass_lab
 
 @click.command()
 @click.argument("kind")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path), required=False)
 @click.option("--vectors", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Precomputed all-MiniLM-L6-v2 paper vectors (.npy with its .ids.json sidecar) to store "
                    "instead of embedding those papers again.")
@@ -22,12 +22,14 @@ def ingest(state, kind, path, vectors, no_embed):
 
     \b
     Kinds:
-      prompts      seed-format prompt files (a file or a folder of them)
-      markdown     link pages like seed 004 ('## Task' sections, '### Entry' headings)
-      arxiv        arXiv metadata, JSON Lines, gzip or plain (daily-arXiv or Kaggle shape)
-      diffusers    the diffusers docs' paper list (diffusers_papers.json)
-      openmodeldb  a checkout of the Open Model Database (models/*.json)
-      comfyui      ComfyUI-Manager's model-list.json
+      prompts            seed-format prompt files (a file or a folder of them)
+      markdown           link pages like seed 004 ('## Task' sections, '### Entry' headings)
+      arxiv              arXiv metadata, JSON Lines, gzip or plain (daily-arXiv or Kaggle shape)
+      diffusers          the diffusers docs' paper list (diffusers_papers.json)
+      openmodeldb        a checkout of the Open Model Database (models/*.json)
+      comfyui            ComfyUI-Manager's model-list.json
+      comfyui-templates  ComfyUI's workflow templates; no PATH: the installed PyPI package
+      comfyui-nodes      ComfyUI-Manager's custom node packs; no PATH: the installed PyPI package
     Plugins can add more kinds (entry-point group 'muselab.ingest').
 
     Each file is written in one transaction: a malformed record is reported

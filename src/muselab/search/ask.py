@@ -16,9 +16,12 @@ from muselab.catalog.sources import model_source, paper_source
 from muselab.context import Context, check_question
 from muselab.errors import StoreError
 from muselab.search.index import ensure_model_vectors
-from muselab.search.models import Recommendation, recommend
+from muselab.search.link import Link, name_index, unknown_names
+from muselab.search.models import Recommendation, model_table, recommend
 from muselab.search.papers import PaperSearch
 from muselab.search.tasks import TaskGuess, identify, task_vectors
+
+LINK_PRIOR = (1.5, 0.5)  # a named model's task counts, for itself and its family; the question's words can overrule
 
 
 @dataclass
@@ -31,6 +34,8 @@ class Retrieval:
     papers: list[tuple[Paper, float]]
     mode: str = "task"
     notices: list[str] = field(default_factory=list)
+    linked: list[Link] = field(default_factory=list)  # the catalog models the question names
+    unknown: list[str] = field(default_factory=list)  # names in the question the catalog does not hold
 
 
 def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: int, mode: str = "task") -> Retrieval:
@@ -40,15 +45,15 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
         raise StoreError("the catalog has no papers; add some with `muselab ingest arxiv FILE.jsonl.gz` "
                          "(or `muselab ingest diffusers diffusers_papers.json`)")
     ensure_model_vectors(store, embedder, settings)
-    # 2. what it is about
-    qvec = embedder.encode([question])[0]
-    vectors = task_vectors(store, embedder, settings.cache_dir)
-    guess = identify(question, store.tasks(), meaning=vectors.meaning(qvec))
-    # 3. models for that task
-    recs = recommend(store, question, guess.task, store.tasks(), qvec=qvec, space=embedder.space, k=k_models,
-                     cache_dir=settings.cache_dir)
+    # 2. the models it names, and what it is about
+    tasks = store.tasks()
+    read = read_question(question, store, embedder, settings.cache_dir)
+    guess, links, qvec = read.guess, read.links, read.qvec
+    # 3. models for that task, a named one first when it can do it
+    recs = recommend(store, question, guess.task, tasks, qvec=qvec, space=embedder.space, k=k_models,
+                     cache_dir=settings.cache_dir, linked=[n for link in links for n in link.models])
     # 4. papers
-    search = PaperSearch(store, embedder, settings.cache_dir, task_vectors=vectors)
+    search = PaperSearch(store, embedder, settings.cache_dir, task_vectors=task_vectors(store, embedder, settings.cache_dir))
     hits = search.search(question, mode=mode, k=k_papers, guess=guess, qvec=qvec)
     papers = [(p, h.score) for h in hits if (p := store.paper(h.id))]
     # 5. the Context
@@ -57,10 +62,49 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
     notices = []
     if not any(r.fits for r in recs):
         notices.append(f"no model in the catalog fits {guess.task.name.lower()}; the closest ones are shown")
-    return Retrieval(ctx, guess, recs, papers, mode, notices)
+    unknown = unknown_names(question, links, tasks.values(), name_index(store))
+    return Retrieval(ctx, guess, recs, papers, mode, notices, links, unknown)
+
+
+@dataclass
+class Reading:
+    guess: TaskGuess
+    links: list[Link]
+    qvec: object  # the question's vector
+
+
+def read_question(question: str, store, embedder, cache_dir, tasks=None, vectors=None) -> Reading:
+    """The models a question names and the task it asks about. The task is read from what the question
+    asks, not from the words of the names it uses ('qwen-image-edit' says nothing about editing when the
+    question asks for style transfer); a named model's own task counts as a prior."""
+    links = name_index(store).find(question)
+    asked = without_names(question, links)
+    qvec, avec = embedder.encode([question, asked]) if asked != question else [embedder.encode([question])[0]] * 2
+    # `tasks` and `vectors` stand in for the store's when a benchmark holds examples out
+    meaning = (vectors or task_vectors(store, embedder, cache_dir)).meaning(avec)
+    guess = identify(asked, tasks or store.tasks(), prior_tasks=linked_tasks(store, links), meaning=meaning,
+                     prior_weights=LINK_PRIOR)
+    return Reading(guess, links, qvec)
+
+
+def without_names(question: str, links: list[Link]) -> str:
+    for link in links:
+        question = question.replace(link.text, "the model")
+    return question
+
+
+def linked_tasks(store, links: list[Link]) -> list[str]:
+    """The task each named family's models mostly do (a question about Wan is about video)."""
+    table = model_table(store)
+    out = []
+    for link in links:
+        found = [table.models[r].task for n in link.models if (r := table.row.get(n.lower())) is not None
+                 and table.models[r].role in ("model", "api")]
+        if found:
+            out.append(max(dict.fromkeys(found), key=found.count))
+    return out
 
 
 def identifier(store, embedder, cache_dir):
-    """question -> TaskGuess, with cues and similarity to every task's examples (for search and eval)."""
-    vectors = task_vectors(store, embedder, cache_dir)
-    return lambda q: identify(q, store.tasks(), meaning=vectors.meaning(embedder.encode([q])[0]))
+    """question -> TaskGuess, exactly as `ask` reads a question (for search and eval)."""
+    return lambda q: read_question(q, store, embedder, cache_dir).guess

@@ -31,7 +31,7 @@ class IngestResult:
         return out
 
 
-def ingest(store, kind: str, path: Path, vectors: Path | None, embedder: Callable | None, settings,
+def ingest(store, kind: str, path: Path | None, vectors: Path | None, embedder: Callable | None, settings,
            on_file: Callable | None = None) -> IngestResult:
     """`embedder()` gives the embedder (None: store the records only)."""
     from muselab.catalog.ingest import ingest_path

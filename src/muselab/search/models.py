@@ -1,33 +1,43 @@
-"""Model recommendation: models of the identified task, ranked by how well they fit the question.
+"""Model recommendation: models that can do the identified task, ranked by how well they fit the question.
 
-Score = task fit (the task itself, else its family) + meaning (cosine between
-the question and the model's description) + lexical match (BM25 over names,
+Score = task fit (the task itself, a task of its family, or a task the model is
+known to do besides its own) + meaning (cosine between the question and the
+model's description) + lexical match (BM25 over names, families, aliases,
 categories, summaries and tags) + the question's specifics the model matches
-(content such as anime or photo, the scale asked for) + a small bonus for models
-that can run here. Near-identical variants of one model family are shown once, and
-a model outside the task is shown only when no model of the task exists.
+(content such as anime or photo, the scale asked for, a picture to start from)
++ how widely it is used (template runs, repository stars) - a penalty for parts
+(VAEs, text encoders, LoRAs and other add-ons are parts of a workflow, not the
+model that does the task, unless the task is about them). A model the question
+names comes first whenever it can do what is asked (search/link.py); variants
+of one family are shown once.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from muselab.catalog.capability import can_do, can_substitute
+from muselab.catalog.families import squash
 from muselab.catalog.records import Model, Task
 from muselab.catalog.taxonomy import family
 from muselab.search.fusion import fuse, positions, ranking
 from muselab.search.index import load_index
 from muselab.search.papers import fts_terms, lexical
-from muselab.text import DOMAINS, SCALE_RE, asked_scale, domains_in, normalise
+from muselab.text import DOMAINS, asked_scale, domains_in, normalise
 
-# add-ons that need a base model to do anything: a question about a task wants the model that does it,
-# unless the add-on is that task's own tool (a LoRA for personalization, a ControlNet for control)
-ADD_ONS = ("lora", "motion lora", "controlnet", "t2i-adapter", "vae", "taesd", "clip", "embedding", "ip-adapter")
-NATURAL_ADD_ONS = {"personalization": ("lora",), "identity-generation": ("lora", "ip-adapter"),
-                   "controllable-generation": ("controlnet", "t2i-adapter"), "image-to-image": ("ip-adapter",),
-                   "prompt-engineering": ("embedding",)}
+# parts of a workflow: never "the model", and below the models whenever one exists
+PART_ROLES = {"vae": -3.0, "text-encoder": -3.0, "image-encoder": -3.0, "audio-encoder": -3.0, "embedding": -2.0,
+              "detector": -1.0, "lora": -1.0, "controlnet": -1.0, "add-on": -1.0, "baseline": -1.5,
+              # a partner service answers too, but a model whose weights anyone can run comes first
+              "api": -1.0}
+# ... unless the task is about that part: a LoRA for personalization, a ControlNet for control
+NATURAL_PARTS = {"personalization": {"lora"}, "identity-generation": {"lora", "add-on"},
+                 "controllable-generation": {"controlnet", "add-on"}, "image-to-image": {"add-on"},
+                 "prompt-engineering": {"embedding"}, "acceleration": {"lora"}, "lip-sync": {"add-on"}}
 IMAGE_INPUT = re.compile(r"(?<![a-z])(photo|picture|image|selfie|drawing|sketch|screenshot|still|illustration|"
                          r"render|portrait)s?(?![a-z])")
 
@@ -37,6 +47,7 @@ class Recommendation:
     model: Model
     score: float
     fits: bool
+    named: bool = False  # the question names this model's family
 
 
 class ModelTable:
@@ -44,19 +55,18 @@ class ModelTable:
 
     def __init__(self, models: list[Model]):
         self.models = models
-        self.names = [m.name for m in models]
         self.row = {m.name.lower(): i for i, m in enumerate(models)}
         self.row_by_name = {m.name: i for i, m in enumerate(models)}
         self.tasks = np.array([m.task for m in models])
-        about = [f"{m.name} {m.category} {m.summary} {' '.join(m.tags)}".lower() for m in models]
+        about = [f"{m.name} {m.family} {m.category} {m.summary} {' '.join(m.tags)}".lower() for m in models]
         self.domains = {d: np.array([d in a for a in about], dtype=float) for d in DOMAINS}
-        scales = [model_scale(m) or 0 for m in models]
-        self.scales = np.array(scales)
+        self.scales = np.array([model_scale(m) or 0 for m in models])
         self.families = [family_key(m) for m in models]
-        self.prior = np.array([(0.8 if m.runnable else 0.0) + (0.3 if m.summary else 0.0) for m in models])
+        self.roles = [m.role for m in models]
+        top = math.log1p(max((m.popularity or 0) for m in models)) if models else 1.0
+        self.prior = np.array([(0.8 if m.runnable else 0.0) + (0.3 if m.summary else 0.0)
+                               + 0.8 * math.log1p(m.popularity or 0) / (top or 1.0) for m in models])
         self.takes_image = np.array(["image" in m.input_modalities for m in models], dtype=float)
-        self.add_on = [next((a for a in ADD_ONS if a in " ".join(m.tags).lower().split(" for ")[0]
-                             or m.category.lower().startswith(a)), None) for m in models]
         self._index_rows: tuple = (None, None)
 
     def rows_of(self, index) -> np.ndarray:
@@ -75,8 +85,23 @@ def model_scale(m: Model) -> int | None:
 
 
 def family_key(m: Model) -> str:
-    """Variants share the words before their size/version suffixes: AnimeJaNai-v2-Compact ~ AnimeJaNai-v2-UltraCompact."""
+    """Variants of one family are shown once: its family, else the first words of its name
+    (AnimeJaNai-v2-Compact ~ AnimeJaNai-v2-UltraCompact)."""
+    if m.family:
+        return squash(m.family)
     return " ".join(re.findall(r"[a-z]+", (m.display_name or m.name).lower())[:2])
+
+
+def task_fit(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray:
+    fam = family(task.id, tasks)
+    fit = np.where(table.tasks == task.id, 3.0, np.where(np.isin(table.tasks, list(fam)), 1.5, 0.0))
+    known = np.array([2.0 if fam & set(m.capabilities) else 0.0 for m in table.models])
+    return np.maximum(fit, known)
+
+
+def part_penalty(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray:
+    natural = {p for tid in family(task.id, tasks) for p in NATURAL_PARTS.get(tid, ())}
+    return np.array([0.0 if role in natural else PART_ROLES.get(role, 0.0) for role in table.roles])
 
 
 def lexical_scores(store, question: str, table: ModelTable, cache_dir) -> np.ndarray:
@@ -94,74 +119,106 @@ def lexical_scores(store, question: str, table: ModelTable, cache_dir) -> np.nda
     return out / (out.max() or 1.0)
 
 
-def named_in(question: str, table: ModelTable) -> np.ndarray:
-    """Models the (normalised) question names by their family, e.g. 'sdxl' or 'stable video'."""
-    words = f" {' '.join(re.findall(r'[a-z]+', question))} "
-    return np.array([len(f) >= 3 and f" {f} " in words for f in table.families])
-
-
-def candidates(fit: np.ndarray, question: str, table: ModelTable, score: np.ndarray) -> np.ndarray:
-    """Rows to recommend, best first. Models of the task when there are any: a model that does not
-    fit is never shown to fill the list. Otherwise (questions about hardware or setup) the models
-    the question names, else the closest ones."""
-    order = np.lexsort((np.arange(len(score)), -score))
-    for keep in (fit > 0, named_in(question, table)):
-        if keep.any():
-            return order[keep[order]]
-    return order
-
-
-def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=None, space: str | None = None,
-              k: int = 3, cache_dir=None) -> list[Recommendation]:
-    table = model_table(store)
-    fam = family(task.id, tasks)
-    fit = np.where(table.tasks == task.id, 3.0, np.where(np.isin(table.tasks, list(fam)), 1.5, 0.0))
-    q = normalise(question)
-    natural = {a for tid in fam for a in NATURAL_ADD_ONS.get(tid, ())}
-    add_on = np.array([-1.0 if a and a not in q and a not in natural else 0.0 for a in table.add_on])
-    meaning = np.zeros(len(table.models))
+def meaning_scores(store, table: ModelTable, qvec, space: str | None) -> np.ndarray:
+    out = np.zeros(len(table.models))
     if qvec is not None and space:
         index = load_index(store, "models", space)
         if len(index):
             rows = table.rows_of(index)
             ok = rows >= 0
-            meaning[rows[ok]] = index.scores(qvec)[ok]
-    domains, scale = domains_in(question), asked_scale(q)
-    specifics = sum((table.domains[d] for d in domains), np.zeros(len(table.models)))
+            out[rows[ok]] = index.scores(qvec)[ok]
+    return out
+
+
+def specifics(question: str, table: ModelTable) -> np.ndarray:
+    """What the question says about its picture: anime or photo, a picture to start from, a scale."""
+    q = normalise(question)
+    out = sum((table.domains[d] for d in domains_in(question)), np.zeros(len(table.models)))
     if IMAGE_INPUT.search(q):  # the user starts from a picture: prefer models that take one
-        specifics = specifics + 0.8 * table.takes_image
+        out = out + 0.8 * table.takes_image
+    scale = asked_scale(q)
     if scale:
         sized = (table.scales > 0) & (table.tasks == "super-resolution")
-        specifics = specifics + np.where(sized, np.where(table.scales == scale, 1.0, -0.5), 0.0)
-    # runnable/summary bonuses only among models of the task: they break ties, they do not change the task
-    score = (fit + 4.0 * meaning + lexical_scores(store, question, table, cache_dir) + 1.2 * specifics
-             + np.where(fit > 0, table.prior, 0.0) + add_on)
+        out = out + np.where(sized, np.where(table.scales == scale, 1.0, -0.5), 0.0)
+    return out
+
+
+def scores(store, question: str, task: Task, tasks: dict[str, Task], qvec, space, cache_dir) -> tuple:
+    """(score of every model, task fit of every model)."""
+    table = model_table(store)
+    fit = task_fit(table, task, tasks)
+    score = (fit + 4.0 * meaning_scores(store, table, qvec, space) + lexical_scores(store, question, table, cache_dir)
+             + 1.2 * specifics(question, table) + np.where(fit > 0, table.prior, 0.0)
+             + part_penalty(table, task, tasks))
+    return score, fit
+
+
+def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=None, space: str | None = None,
+              k: int = 3, cache_dir=None, linked: list[str] = ()) -> list[Recommendation]:
+    """The k models to recommend; `linked` are the names of models the question names (best first)."""
+    table = model_table(store)
+    score, fit = scores(store, question, task, tasks, qvec, space, cache_dir)
+    named = named_first(table, linked, task, tasks, score)
     out, seen = [], set()
-    for r in candidates(fit, q, table, score):
+    for r in named + [int(r) for r in candidates(fit, table, score, linked, task.generative)]:
         if table.families[r] in seen:
             continue
         seen.add(table.families[r])
-        out.append(Recommendation(table.models[r], float(score[r]), bool(fit[r] > 0)))
+        out.append(Recommendation(table.models[r], float(score[r]), bool(fit[r] > 0) or r in named, r in named))
         if len(out) >= k:
             break
     return out
 
 
-def search_models(store, query: str, k: int, mode: str, embedder=None, cache_dir=None) -> list[tuple[Model, float]]:
-    """Direct look-up: FTS5 BM25 (lexical), MiniLM cosine (dense) or both fused (hybrid, task)."""
+def named_first(table: ModelTable, linked: list[str], task: Task, tasks: dict[str, Task], score) -> list[int]:
+    """The best model of each named family that can do the task (or, the taxonomy says, stand in for a
+    model that does), in the order the question names them. A named add-on counts too: the user asked
+    about it (an IP-Adapter for style transfer)."""
+    rows = [r for n in linked if (r := table.row.get(n.lower())) is not None]
+    able = [r for r in rows if can_do(table.models[r], task, tasks) or can_substitute(table.models[r], task, tasks)]
+    out, done = [], set()
+    for r in able:
+        if table.families[r] in done:
+            continue
+        done.add(table.families[r])
+        same = [i for i in able if table.families[i] == table.families[r]]
+        out.append(max(same, key=lambda i: (can_do(table.models[i], task, tasks), table.roles[i] == "model",
+                                            score[i])))
+    return out
+
+
+def candidates(fit: np.ndarray, table: ModelTable, score: np.ndarray, linked: list[str],
+               generative: bool = True) -> np.ndarray:
+    """Rows to recommend, best first. Models of the task when there are any: a model that does not
+    fit is never shown to fill the list. For help topics (hardware, set-up, general questions) and
+    tasks no model does: the models the question names, else the closest ones."""
+    order = np.lexsort((np.arange(len(score)), -score))
+    named = np.zeros(len(score), bool)
+    named[[r for n in linked if (r := table.row.get(n.lower())) is not None]] = True
+    for keep in ((fit > 0, named) if generative else (named, fit > 0)):
+        if keep.any():
+            return order[keep[order]]
+    return order
+
+
+def search_models(store, query: str, k: int, mode: str, embedder=None, cache_dir=None,
+                  linked: list[str] = ()) -> list[tuple[Model, float]]:
+    """Direct look-up: the models the query names first, then FTS5 BM25 (lexical), MiniLM cosine (dense) or
+    both fused (hybrid, task)."""
     table = model_table(store)
+    first = [table.models[r] for n in linked if (r := table.row.get(n.lower())) is not None]
     rankings = []
     if mode != "dense":
         lex = lexical(store, query, 300, table="models")
-        if mode == "lexical":
-            return [(m, h.score) for h in lex[:k] if (m := store.model(h.id))]
         rankings.append((positions([h.id for h in lex], table.row_by_name), 1.0))
-    index = load_index(store, "models", embedder.space)
-    rows = table.rows_of(index)
-    cos = np.zeros(len(table.models))
-    cos[rows[rows >= 0]] = index.scores(embedder.encode([query])[0])[rows >= 0]
-    if mode == "dense":
-        return [(table.models[r], float(cos[r])) for r in ranking(cos, k)]
-    rankings.append((ranking(cos), 1.0))
+    if mode != "lexical":
+        index = load_index(store, "models", embedder.space)
+        rows = table.rows_of(index)
+        cos = np.zeros(len(table.models))
+        cos[rows[rows >= 0]] = index.scores(embedder.encode([query])[0])[rows >= 0]
+        rankings.append((ranking(cos), 1.0))
     fused = fuse(rankings, len(table.models))
-    return [(table.models[r], float(fused[r])) for r in ranking(fused, k)]
+    rest = [(table.models[r], float(fused[r])) for r in ranking(fused, k + len(first))]
+    top = max((s for _, s in rest), default=1.0) + 1.0
+    named = [(m, top - i * 1e-3) for i, m in enumerate(first)]
+    return (named + [(m, s) for m, s in rest if m.name not in {n.name for n, _ in named}])[:k]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from muselab.catalog.records import Model, Paper, Task
+from muselab.catalog.records import Model, NodePack, Paper, Task, Template
 from muselab.errors import BadInput, IngestError
 
 
@@ -23,11 +23,13 @@ class Records:
     tasks: list[Task] = field(default_factory=list)
     models: list[Model] = field(default_factory=list)
     papers: list[Paper] = field(default_factory=list)
+    templates: list[Template] = field(default_factory=list)
+    node_packs: list[NodePack] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the file holds that muselab could not use, said once
 
     def extend(self, other: "Records") -> None:
-        self.tasks += other.tasks
-        self.models += other.models
-        self.papers += other.papers
+        for name in ("tasks", "models", "papers", "templates", "node_packs", "notes"):
+            getattr(self, name).extend(getattr(other, name))
 
 
 class Adapter(Protocol):
@@ -44,19 +46,28 @@ class FileReport:
     tasks: int = 0
     models: int = 0
     papers: int = 0
+    templates: int = 0
+    node_packs: int = 0
     changed: int = 0
     error: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         if self.error:
             return f"error: {self.error}"
-        parts = [f"{n} {what}" for n, what in ((self.tasks, "tasks"), (self.models, "models"), (self.papers, "papers")) if n]
-        return f"{self.path}: {', '.join(parts) or 'nothing'} ({self.changed} new or changed)"
+        counts = ((self.tasks, "tasks"), (self.models, "models"), (self.papers, "papers"), (self.templates, "templates"),
+                  (self.node_packs, "node packs"))
+        parts = [f"{n} {what}" for n, what in counts if n]
+        notes = "".join(f"\n  note: {n}" for n in self.notes)
+        return f"{self.path}: {', '.join(parts) or 'nothing'} ({self.changed} new or changed){notes}"
 
 
 def files_for(adapter: Adapter, path: Path) -> list[Path]:
+    """The files of PATH the adapter reads, each landing in its own transaction."""
     if not path.exists():
         raise BadInput(f"no such file or folder: {path}")
+    if hasattr(adapter, "files"):
+        return adapter.files(path)
     if path.is_file() or getattr(adapter, "takes_folder", False):
         return [path]
     found = sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(adapter.suffixes))
@@ -67,18 +78,32 @@ def files_for(adapter: Adapter, path: Path) -> list[Path]:
 
 def write(store, records: Records) -> int:
     """Write one file's records in one transaction; returns the records that changed."""
+    from muselab.catalog.knowledge import apply_knowledge
+
+    models = [apply_knowledge(m) for m in records.models]  # filed by what they do, whatever the source says
     with store.transaction():
-        return store.upsert_tasks(records.tasks) + store.upsert_models(records.models) + store.upsert_papers(records.papers)
+        return (store.upsert_tasks(records.tasks) + store.upsert_models(models)
+                + store.upsert_papers(records.papers) + store.upsert_templates(records.templates)
+                + store.upsert_node_packs(records.node_packs))
 
 
-def ingest_path(store, adapter: Adapter, path: Path, progress: bool = True, on_file=None) -> list[FileReport]:
+def default_path(adapter: Adapter) -> Path:
+    """Where an adapter reads from when no PATH is given (an installed package), or a clear error."""
+    if not hasattr(adapter, "default_path"):
+        raise BadInput(f"`muselab ingest {adapter.name}` needs a PATH")
+    return adapter.default_path()
+
+
+def ingest_path(store, adapter: Adapter, path: Path | None, progress: bool = True, on_file=None) -> list[FileReport]:
     """Each file in one transaction; a bad file is reported and the next one is tried."""
     reports = []
-    for f in files_for(adapter, path):
+    for f in files_for(adapter, path if path is not None else default_path(adapter)):
         report = FileReport(f)
         try:
             records = adapter.read(f, progress)
-            report.tasks, report.models, report.papers = len(records.tasks), len(records.models), len(records.papers)
+            for name in ("tasks", "models", "papers", "templates", "node_packs"):
+                setattr(report, name, len(getattr(records, name)))
+            report.notes = records.notes
             report.changed = write(store, records)
         except IngestError as exc:
             report.error = str(exc)

@@ -3,18 +3,23 @@
 Two shapes are accepted per line: the daily-arXiv shape (id, title, summary,
 authors as a list, categories as a list, abs, pdf) and the Kaggle arXiv
 snapshot (id, title, abstract, authors as a string, categories as a
-space-separated string, update_date, versions).
+space-separated string, update_date, versions). A curated list may add
+`github` (official code) and `tasks` (task ids): such a paper's method also
+becomes a model record (see `model_from_paper`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+from muselab.catalog.families import aliases_for, name_like
 from muselab.catalog.ingest import Records, read_lines
-from muselab.catalog.records import Paper
+from muselab.catalog.records import Model, Paper
 from muselab.errors import IngestError
 from muselab.progress import bar
+from muselab.text import sentences, slug
 
 
 def _authors(value) -> list[str]:
@@ -63,6 +68,7 @@ def paper_from_json(d: dict, origin: str) -> Paper:
         categories=_categories(d.get("categories")),
         published=_date(d),
         authors=_authors(d.get("authors")),
+        tasks=[t for t in d.get("tasks") or [] if isinstance(t, str)],
         source=origin,
     )
 
@@ -93,7 +99,54 @@ class ArxivAdapter:
                 pbar.update(1)
         if not papers:
             raise IngestError(path, None, "no records found")
-        return Records(papers=papers)
+        return Records(papers=papers, models=[m for p in papers if (m := model_from_paper(p))])
+
+
+def code_name(p: Paper) -> str | None:
+    """The name a paper's method goes by: the title's short name before a colon ('RIFE: ...'), else its
+    official repository's name when it reads as a name ('TencentARC/GFPGAN'), else the short name the
+    abstract defines ('... large mask inpainting (LaMa)'), else none."""
+    head = p.title.split(":", 1)[0].strip() if ":" in p.title else ""
+    if head and len(head.split()) <= 3:
+        return re.sub(r"\$[^$]*\$", "", head).strip() or None
+    parts = (p.github_url or "").rstrip("/").split("/")
+    repo = re.sub(r"^[A-Za-z]{3,5}\d{4}[-_]", "", parts[4]) if len(parts) >= 5 else ""  # 'ECCV2022-RIFE' -> 'RIFE'
+    if repo and name_like(repo.replace("-", "")):
+        return repo
+    defined = re.findall(r"\(([A-Z][A-Za-z0-9+-]{1,15})\)", p.summary)
+    named = [d for d in defined if _names_the_method(d, p.title)]
+    return named[0] if named else None
+
+
+def _names_the_method(short: str, title: str) -> bool:
+    """A short name the abstract defines names the method, not a generic term ('CNNs', 'SOTA'): it is not a
+    plural, and it is long and name-like, or its letters are the initials of the title's words."""
+    if re.fullmatch(r"[A-Z]+s", short) or not (name_like(short) or re.search(r"[a-z][A-Z]", short)):
+        return False
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][A-Za-z-]*", title)).upper()
+    return len(short) >= 5 or short.upper() in initials or short.lower() in title.lower()
+
+
+def model_from_paper(p: Paper) -> Model | None:
+    """A curated paper with official code and task labels describes a model or tool people use: it becomes
+    a model record too (RIFE, GFPGAN, LaMa, ControlNet, ...), filed under the curator's first task."""
+    name = code_name(p) if p.github_url and p.tasks else None
+    if not name:
+        return None
+    from muselab.catalog.taxonomy import PREFIX_TASKS
+
+    prefix = next((k for k, t in PREFIX_TASKS.items() if t == p.tasks[0]), "model")
+    sentences_ = [s for s in sentences(p.summary) if len(s) > 40][:2]
+    return Model(name=f"{_PREFIXES.get(prefix, prefix.capitalize())}-{slug(name)}", display_name=name,
+                 task=p.tasks[0], capabilities=p.tasks[1:], category="published method with official code",
+                 summary=" ".join(sentences_), paper_url=p.url, github_url=p.github_url, family=name,
+                 aliases=aliases_for([], [name]), role="model", source=p.source)
+
+
+# PREFIX_TASKS keys are lower case; the model names use the seeds' casing
+_PREFIXES = {"nst": "NST", "txt2img": "Txt2Img", "img2img": "Img2Img", "sr": "SR", "facerestore": "FaceRestore",
+             "lora": "LoRA", "id": "ID", "txt23d": "Txt23D", "img23d": "Img23D", "tryon": "TryOn",
+             "faceswap": "FaceSwap", "lipsync": "LipSync"}
 
 
 ingest = ArxivAdapter()

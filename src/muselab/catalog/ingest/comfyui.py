@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from muselab.catalog.families import aliases_for, family_of, matching
 from muselab.catalog.ingest import Records
 from muselab.catalog.ingest.jsonfile import array_items, load_json
 from muselab.catalog.records import Model
@@ -97,8 +98,28 @@ def model_from(entry: dict) -> Model:
         if entry["type"] == "checkpoint" and base.upper() in ("SD1.5", "SD1.X") else None,
         tags=[t for t in (base, entry["type"]) if t],
         links={"reference": ref} if ref and "github.com" not in ref and "huggingface.co" not in ref else {},
+        **_names(entry),
         source="comfyui",
     )
+
+
+# ComfyUI-Manager's entry types -> the part a file plays in a workflow
+TYPE_ROLES = {"checkpoint": "model", "diffusion_model": "model", "unet": "model", "upscale": "model", "rgt": "model",
+              "lora": "lora", "motion lora": "lora", "vae": "vae", "taesd": "vae", "clip": "text-encoder",
+              "clip_vision": "image-encoder", "controlnet": "controlnet", "t2i-adapter": "controlnet",
+              "embedding": "embedding", "ip-adapter": "add-on", "animatediff": "add-on", "model_patch": "add-on"}
+
+
+def _names(entry: dict) -> dict:
+    """Family, aliases, role and file of an entry; its base model family counts when the name starts with it."""
+    stem = str(entry.get("filename") or "").rsplit(".", 1)[0]
+    names = [n for n in (entry["name"], stem) if n]
+    base = [str(entry["base"])] if entry.get("base") else []
+    role = TYPE_ROLES.get(entry["type"].lower(), "model" if entry["type"].lower() in ("face_restore", "sam", "sam2",
+                          "depthanything", "zero123", "ic-light", "rmbg", "birefnet") else "add-on")
+    return {"family": family_of(names, base), "aliases": aliases_for(names, matching(names, base)), "role": role,
+            "files": [{"name": entry.get("filename"), "url": entry.get("url"),
+                       "directory": entry.get("save_path")}] if entry.get("filename") else []}
 
 
 class ComfyUIAdapter:

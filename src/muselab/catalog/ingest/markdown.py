@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from muselab.catalog.families import aliases_for
 from muselab.catalog.ingest import Records, read_lines
 from muselab.catalog.taxonomy import PREFIX_TASKS
 from muselab.catalog.records import Model, Paper, Task
@@ -42,6 +43,18 @@ def _prefix(task: Task) -> str:
         if tid == task.id:
             return prefix.capitalize()
     return slug(task.name, "")[:12] or "Work"
+
+
+def _title_name(title: str) -> str:
+    """'Contrastive Language-Image Pre-training (CLIP)' -> 'CLIP'; other titles as they are."""
+    m = re.search(r"\(([^)]+)\)\s*$", title)
+    return m.group(1).strip() if m else title.strip()
+
+
+def _title_names(title: str) -> list[str]:
+    """An entry's title is a curated name; so is the short name in parentheses after it."""
+    bare = re.sub(r"\s*\([^)]*\)\s*$", "", title).strip()
+    return list(dict.fromkeys(n for n in (_title_name(title), bare) if n))
 
 
 class Entry:
@@ -134,7 +147,8 @@ class MarkdownAdapter:
                     github_url=code if code and "github.com" in code else None,
                     hf_url=other.get("huggingface"),
                     links=links if not (code and "github.com" not in code) else {**links, "code": code},
-                    source=origin,
+                    family=_title_name(e.title), aliases=aliases_for([], _title_names(e.title)),
+                    role="model", source=origin,
                 ))
         return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from muselab.catalog.families import aliases_for, family_part
 from muselab.catalog.ingest import Records
 from muselab.catalog.ingest.jsonfile import line_of, load_json
 from muselab.catalog.records import Model
@@ -66,6 +67,9 @@ def model_from(d: dict, file_id: str, archs: dict) -> Model:
         if task in ("super-resolution", "image-restoration", "face-restoration") else None,
         tags=tags + [f"{scale}x", f"arch:{d['architecture']}"],
         links={"openmodeldb": f"https://openmodeldb.info/models/{file_id}"},
+        family=family_part(d["name"]) or d["name"], aliases=aliases_for([d["name"]]),
+        role="model", architecture=str(d["architecture"]).lower(),
+        files=[{"name": filename, "url": urls[0] if urls else None, "directory": "upscale_models"}] if filename else [],
         source="openmodeldb",
     )
 

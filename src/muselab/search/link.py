@@ -1,0 +1,167 @@
+"""Named-model linking: which catalog models a question names, and which names it has that the catalog lacks.
+
+Every model record brings its family and aliases (catalog/families.py derives
+them from the catalog's own data). A question is searched for those names in
+their squashed form on word boundaries, so "wan2.2", "Wan 2.2 14B" and
+"WAN-2.2" all find the Wan 2.2 family; the longest name wins where names
+overlap ("qwen image edit 2509" over "qwen image"). A name that is an everyday
+or task word ("depth", "video", "clip") never links, except an acronym written
+in capitals where the catalog writes it so ("CLIP").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from muselab.catalog.families import boundaries, squash, variants, words
+from muselab.catalog.records import Model
+from muselab.errors import MuselabError
+from muselab.text import DOMAINS, GENERIC, STOPWORDS
+
+
+@dataclass
+class Link:
+    text: str  # the name as the question writes it
+    family: str  # the family it names
+    models: list[str] = field(default_factory=list)  # catalog names of the models it links to
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "family": self.family, "models": self.models}
+
+
+@dataclass
+class Entry:
+    key: str
+    shown: str
+    rows: set[int]
+    acronym: str | None = None  # match only as written in capitals
+
+
+EVERYDAY_RANK = 13_000  # the embedder's vocabulary lists whole words by frequency: these many are everyday words
+
+
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """The most frequent English words, from the MiniLM tokenizer's own vocabulary (ordered by frequency)."""
+    try:
+        from muselab.search.embed import model_dir
+
+        lines = (model_dir() / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    except (MuselabError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines[:EVERYDAY_RANK] if w.isalpha() and not w.startswith("##"))
+
+
+def common_words(tasks) -> set[str]:
+    """Squashed everyday and task words and phrases: never model names on their own. (Task cues are left
+    out: they include names users write, which are exactly what linking is for.)"""
+    out = set(STOPWORDS) | set(GENERIC) | {squash(d) for d in DOMAINS} | everyday_words()
+    for t in tasks:
+        for phrase in [t.id, t.name, *t.vocabulary]:
+            out.add(squash(phrase))
+            out.update(squash(w) for w in words(phrase))
+    return {w for w in out if w}
+
+
+class NameIndex:
+    """The names of every catalog model, ready to be found in questions."""
+
+    def __init__(self, models: list[Model], tasks):
+        common = common_words(tasks)
+        self.models = models
+        self.entries: dict[str, Entry] = {}
+        for row, m in enumerate(models):
+            for name in self._names(m):
+                self._add(name, row, common)
+        self.by_length = sorted(self.entries.values(), key=lambda e: -len(e.key))
+
+    @staticmethod
+    def _names(m: Model) -> list[str]:
+        return [v for n in [m.family, *m.aliases] if n for v in variants(n)]
+
+    def _add(self, name: str, row: int, common: set[str]) -> None:
+        key = squash(name)
+        if len(key) < 3 or key.isdigit():
+            return
+        acronym = None
+        if key in common:
+            caps = re.sub(r"[^A-Za-z0-9+]", "", name)
+            if not (caps.isupper() and len(words(name)) == 1):
+                return  # an everyday or task word is not a name
+            acronym = caps
+        entry = self.entries.setdefault(key, Entry(key, name, set(), acronym))
+        entry.rows.add(row)
+
+    def find(self, question: str) -> list[Link]:
+        """The names in a question, longest first where they overlap, each with its models."""
+        squashed, starts, ends = boundaries(question)
+        taken: list[tuple[int, int]] = []
+        found: list[tuple[int, Entry]] = []
+        for e in self.by_length:
+            i = squashed.find(e.key)
+            while i >= 0:
+                j = i + len(e.key)
+                if i in starts and j in ends and not any(a < j and i < b for a, b in taken):
+                    if e.acronym is None or re.search(rf"\b{re.escape(e.acronym)}\b", question):
+                        taken.append((i, j))
+                        found.append((i, e))
+                        break
+                i = squashed.find(e.key, i + 1)
+        return [self._link(question, e) for _, e in sorted(found, key=lambda x: x[0])]
+
+    def _link(self, question: str, e: Entry) -> Link:
+        rows = sorted(e.rows, key=lambda r: (self.models[r].role not in ("model", "api"),
+                                             -(self.models[r].popularity or 0), self.models[r].name))
+        families = [self.models[r].family for r in rows if self.models[r].family]
+        family = max(dict.fromkeys(families), key=families.count) if families else e.shown
+        return Link(text=_as_written(question, e.key), family=family, models=[self.models[r].name for r in rows])
+
+
+def _as_written(question: str, key: str) -> str:
+    """The stretch of the question whose squashed form is the key."""
+    for m in re.finditer(r"[A-Za-z0-9+]", question):
+        out, j = "", m.start()
+        while j < len(question) and len(squash(out)) < len(key):
+            out += question[j]
+            j += 1
+        if squash(out) == key:
+            return out.strip()
+    return key
+
+
+def name_index(store) -> NameIndex:
+    return store.derived("name_index", ("models", "tasks"), lambda: NameIndex(store.models(), store.tasks().values()))
+
+
+# a name the catalog may not hold: a capitalised word with a version ("Sora 2", "Kling 2.1", "Gen-4"), or a word
+# that reads as a name (a capital inside it, capitals, letters and digits) next to a word that says it is a model
+_VERSIONED_RE = re.compile(r"\b[A-Z][A-Za-z]+(?:[-\s]v?\d+(?:\.\d+)*[a-z]?)\b|\b[A-Za-z]+-\d+(?:\.\d+)*\b")
+_NAMEISH_RE = re.compile(r"\b(?:[A-Za-z]*[a-z][A-Z]\w*|[A-Z]{3,}\d*|[A-Za-z]+\d+[A-Za-z]*)(?:\+\+)?")
+_MODELISH = re.compile(r"\b(model|models|checkpoint|lora|vs|versus|than|like|with|using)\b", re.I)
+
+
+def _candidates(question: str) -> list[str]:
+    found = [m.group(0).strip() for m in _VERSIONED_RE.finditer(question)]
+    for m in _NAMEISH_RE.finditer(question):
+        before, after = question[max(0, m.start() - 12):m.start()], question[m.end():m.end() + 12]
+        if _MODELISH.search(before.split()[-1] if before.split() else "") or _MODELISH.search(
+                after.split()[0] if after.split() else ""):
+            found.append(m.group(0))
+    return list(dict.fromkeys(found))
+
+
+def unknown_names(question: str, links: list[Link], tasks, index: NameIndex) -> list[str]:
+    """Names in the question that look like a model's but link to nothing in the catalog."""
+    common = common_words(tasks)
+    linked = {squash(l.text) for l in links}
+    out = []
+    for name in _candidates(question):
+        key = squash(name)
+        head = squash(re.split(r"[-\s\d]", name)[0])
+        if not key or key in linked or any(key in k or k in key for k in linked) or head in common or key in common:
+            continue
+        if key not in index.entries and name not in out:
+            out.append(name)
+    return out
