@@ -36,7 +36,7 @@ class Entry:
     key: str
     shown: str
     rows: set[int]
-    acronym: str | None = None  # match only as written in capitals
+    literal: str | None = None  # match only as written: 'CLIP' in capitals, 'Shap-E' with its hyphen
 
 
 EVERYDAY_RANK = 13_000  # the embedder's vocabulary lists whole words by frequency: these many are everyday words
@@ -55,12 +55,13 @@ def everyday_words() -> frozenset[str]:
 
 
 def common_words(tasks) -> set[str]:
-    """Squashed everyday and task words and phrases: never model names on their own. (Task cues are left
-    out: they include names users write, which are exactly what linking is for.)"""
+    """Squashed everyday and task words, and the tasks' own names: never model names on their own. (Task
+    cues are left out: they include names users write, which are exactly what linking is for; so are the
+    vocabulary's phrases, which include names such as 'Stable Diffusion'; their single words count.)"""
     out = set(STOPWORDS) | set(GENERIC) | {squash(d) for d in DOMAINS} | everyday_words()
     for t in tasks:
+        out.update({squash(t.id), squash(t.name)})
         for phrase in [t.id, t.name, *t.vocabulary]:
-            out.add(squash(phrase))
             out.update(squash(w) for w in words(phrase))
     return {w for w in out if w}
 
@@ -85,13 +86,16 @@ class NameIndex:
         key = squash(name)
         if len(key) < 3 or key.isdigit():
             return
-        acronym = None
+        literal = None
         if key in common:
             caps = re.sub(r"[^A-Za-z0-9+]", "", name)
-            if not (caps.isupper() and len(words(name)) == 1):
+            if caps.isupper() and len(words(name)) == 1:
+                literal = caps  # 'CLIP', never 'clip'
+            elif re.search(r"\w[-.+]\w", name.strip()):
+                literal = name.strip()  # 'Shap-E', never 'shape'
+            else:
                 return  # an everyday or task word is not a name
-            acronym = caps
-        entry = self.entries.setdefault(key, Entry(key, name, set(), acronym))
+        entry = self.entries.setdefault(key, Entry(key, name, set(), literal))
         entry.rows.add(row)
 
     def find(self, question: str) -> list[Link]:
@@ -104,7 +108,7 @@ class NameIndex:
             while i >= 0:
                 j = i + len(e.key)
                 if i in starts and j in ends and not any(a < j and i < b for a, b in taken):
-                    if e.acronym is None or re.search(rf"\b{re.escape(e.acronym)}\b", question):
+                    if e.literal is None or _written(e.literal, question):
                         taken.append((i, j))
                         found.append((i, e))
                         break
@@ -117,6 +121,11 @@ class NameIndex:
         families = [self.models[r].family for r in rows if self.models[r].family]
         family = max(dict.fromkeys(families), key=families.count) if families else e.shown
         return Link(text=_as_written(question, e.key), family=family, models=[self.models[r].name for r in rows])
+
+
+def _written(literal: str, question: str) -> bool:
+    flags = 0 if literal.isupper() else re.I
+    return re.search(rf"(?<!\w){re.escape(literal)}(?!\w)", question, flags) is not None
 
 
 def _as_written(question: str, key: str) -> str:

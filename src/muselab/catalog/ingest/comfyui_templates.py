@@ -90,8 +90,11 @@ def _read_index(path: Path) -> dict[str, dict]:
 
 
 def _manifest(folder: Path) -> dict[str, str]:
-    """file name -> sha256 from the core package's manifest (beside the files, or installed)."""
-    for candidate in (folder / "manifest.json", folder.parent / "manifest.json", (installed(CORE) or Path("/-")) / "manifest.json"):
+    """file name -> sha256 from a manifest beside the files, or, for the installed package's own files, the
+    manifest of the installed comfyui-workflow-templates-core."""
+    own = installed(PACKAGE)
+    core = installed(CORE) if own and folder.resolve() == (own / "templates").resolve() else None
+    for candidate in (folder / "manifest.json", folder.parent / "manifest.json", (core or Path("/-")) / "manifest.json"):
         if candidate.is_file():
             data = json.loads(candidate.read_bytes())
             return {a["filename"]: a["sha256"] for t in data.get("templates", []) for a in t.get("assets", [])
