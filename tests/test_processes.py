@@ -108,8 +108,10 @@ def test_ctrl_c_during_a_run(tmp_path, settings):
     wait_for(lambda: len(cache_files(settings)) > before, proc)  # LoadImage is done and stored: node 2 is running
     code, stdout, stderr = interrupt(proc)
     assert code == 130, stderr
-    assert stderr.strip().splitlines() == ["error: interrupted in node 2 (Upscale); the nodes that finished are "
-                                           "cached, so the same command continues from there"]
+    # node 2 is running; under load the signal can still land while node 1 tidies the cache after storing
+    [line] = stderr.strip().splitlines()
+    assert re.fullmatch(r"error: interrupted in node (2 \(Upscale\)|1 \(LoadImage\)); the nodes that finished are "
+                        r"cached, so the same command continues from there", line), line
     assert stdout == "" and not list(out.glob("*.png"))
     resumed = run_json(wf, image, out)
     assert resumed["cached"] == ["1"] and resumed["ran"] == ["2", "3"]
