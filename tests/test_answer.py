@@ -79,9 +79,11 @@ def test_json_format_has_the_parts(cli):
     data = json.loads(cli("answer", "--example", "anime-upscale", "--format", "json").stdout)
     assert set(data["parts"]) == {"task", "workflow", "sources"}
     assert data["task"]["id"] == "super-resolution"
-    assert data["models"][0] == {"name": "Txt2Img-StableDiffusionV1-DreamShaper", "task": "text-to-image",
-                                 "fits_task": False, "in_catalog": True,
-                                 "links": ["https://github.com/Kameronski/stable-diffusion-1.5"]}
+    first = data["models"][0]
+    assert {k: first[k] for k in ("name", "task", "fits_task", "in_catalog", "links")} == {
+        "name": "Txt2Img-StableDiffusionV1-DreamShaper", "task": "text-to-image", "fits_task": False,
+        "in_catalog": True, "links": ["https://github.com/Kameronski/stable-diffusion-1.5"]}
+    assert first["display_name"] == "DreamShaper (Stable Diffusion 1.5 checkpoint)" and first["runs_here"] is False
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

@@ -220,14 +220,24 @@ class Lab:
 
         return validate(self.load_workflow(workflow), node_registry())
 
+    def require_valid(self, workflow) -> None:
+        """Raise WorkflowInvalid (every problem, per node) unless the workflow is valid."""
+        from muselab.workflow.graph import WorkflowInvalid
+
+        errors = self.validate(workflow)
+        if errors:
+            raise WorkflowInvalid(errors)
+
     def run(self, workflow, inputs: dict | None = None, overrides: dict | None = None, out_dir: str | Path = ".",
-            use_cache: bool = True):
-        """Run a workflow here on the CPU: named inputs filled, node inputs overridden; a RunReport."""
+            use_cache: bool = True, on_event: Callable | None = None, cancelled=None):
+        """Run a workflow here on the CPU: named inputs filled, node inputs overridden; a RunReport.
+        `on_event(kind, data)` hears each node start, finish or step; setting `cancelled` stops the run."""
         from muselab.nodes.registry import node_registry
         from muselab.workflow.execute import Executor
 
         wf = self.load_workflow(workflow).fill(inputs or {}).override(overrides or {})
-        executor = Executor(node_registry(), self.settings, progress=self.settings.progress, use_cache=use_cache)
+        executor = Executor(node_registry(), self.settings, progress=self.settings.progress, use_cache=use_cache,
+                            on_event=on_event, cancelled=cancelled)
         return executor.run(wf, Path(out_dir))
 
     def export_comfyui(self, workflow) -> dict:
@@ -244,6 +254,12 @@ class Lab:
             raise MuselabError(f"{len(problems)} node(s) cannot be exported to ComfyUI; nothing was written",
                                details=problems)
         return graph
+
+    def check_image(self, path: str | Path) -> tuple[int, int]:
+        """An input image's (width, height), or the one-line refusal LoadImage would give it."""
+        from muselab.nodes.io import read_image
+
+        return read_image(Path(path)).size
 
     def nodes(self) -> dict:
         """Node classes by name (built-ins and plugins)."""

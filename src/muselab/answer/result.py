@@ -72,7 +72,7 @@ class Answer:
             "task": self.guess.to_dict(),
             "models": [
                 {"name": f.source.name, "task": f.task.id, "fits_task": f.fits, "in_catalog": f.record is not None,
-                 "links": f.source.links}
+                 "links": f.source.links, **card(f.record)}
                 for f in self.fits
             ],
             "papers": [
@@ -85,6 +85,15 @@ class Answer:
             "stats": self.stats,
             "markdown": self.markdown,
         }
+
+
+def card(m: Model | None) -> dict:
+    """What a page shows of a catalog model beside its name: readable name, family, part it plays, and
+    whether it runs on this machine."""
+    if m is None:
+        return {}
+    return {"display_name": m.display_name or m.name, "family": m.family, "role": m.role or "model",
+            "runs_here": m.runnable, "templates": m.templates[:5]}
 
 
 @dataclass

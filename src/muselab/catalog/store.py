@@ -97,7 +97,8 @@ class Store:
             raise StoreError(f"catalog store {self.path} is a directory; give a file path with --db")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            # one connection; a multi-threaded caller (the HTTP server) serialises its use with a lock
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")

@@ -39,9 +39,9 @@ def cli(ctx, db, no_progress):
 
 
 def _register() -> None:
-    from muselab.cli import answering, catalog, workflows
+    from muselab.cli import answering, catalog, serving, workflows
 
-    for module in (answering, catalog, workflows):
+    for module in (answering, catalog, workflows, serving):
         for command in module.COMMANDS:
             cli.add_command(command)
 

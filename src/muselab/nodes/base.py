@@ -73,11 +73,37 @@ class RunContext:
     progress: bool = True
     node_id: str = ""
     saved: list = field(default_factory=list)  # files written by output nodes
+    on_event: Any = None  # on_event(kind, data): progress for a listener (the HTTP server)
+    cancelled: Any = None  # a threading.Event: set, the run stops at the next step
 
     def steps(self, total: int, desc: str = ""):
+        """A progress bar for a node's own steps; it also reports them and stops a cancelled run."""
         from muselab.progress import bar
 
-        return bar(total=total, desc=desc or f"node {self.node_id}", unit=" steps", enabled=self.progress)
+        inner = bar(total=total, desc=desc or f"node {self.node_id}", unit=" steps", enabled=self.progress)
+        return Steps(inner, self, total)
+
+
+class Steps:
+    """A node's step bar that also tells the listener and checks for cancellation after every step."""
+
+    def __init__(self, inner, run: RunContext, total: int):
+        self.inner, self.run, self.total, self.done = inner, run, total, 0
+
+    def __enter__(self):
+        self.inner.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.inner.__exit__(*exc)
+
+    def update(self, n: int = 1) -> None:
+        self.inner.update(n)
+        self.done += n
+        if self.run.on_event:
+            self.run.on_event("progress", {"node": self.run.node_id, "value": self.done, "max": self.total})
+        if self.run.cancelled is not None and self.run.cancelled.is_set():
+            raise KeyboardInterrupt
 
 
 class Node:

@@ -12,12 +12,38 @@ from muselab.errors import MuselabError
 from muselab.nodes.base import FILE, IMAGE, INT, STRING, TEXT, Node, Port, RunContext, file_stamp
 
 
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "MPO")
+MAX_PIXELS = 40_000_000
+
+
+def read_image(path: Path, max_pixels: int = MAX_PIXELS):
+    """A PNG, JPEG or WebP file as a PIL image, told by its content (not its name), or a one-line refusal:
+    missing, another format, too many pixels, corrupt."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if not path.is_file():
+        raise MuselabError(f"image not found: {path}")
+    try:
+        with Image.open(path) as img:
+            if img.format not in IMAGE_FORMATS:
+                raise MuselabError(f"{path} is a {img.format} image; LoadImage reads PNG, JPEG and WebP")
+            w, h = img.size
+            if w * h > max_pixels:
+                raise MuselabError(f"{path} is {w}x{h} = {w * h / 1e6:.1f} megapixels; the limit is "
+                                   f"{max_pixels / 1e6:.1f} (set max_pixels to allow more)")
+            img = ImageOps.exif_transpose(img)
+            img.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise MuselabError(f"cannot read image {path}: {exc}") from None
+    return img
+
+
 class LoadImage(Node):
     NAME = "LoadImage"
     DESCRIPTION = "Read a PNG, JPEG or WebP file as an RGB image (transparency over white)."
     INPUTS = {
         "image": Port(FILE, description="path of the image file"),
-        "max_pixels": Port(INT, 40_000_000, min=1, description="refuse larger images (width x height)"),
+        "max_pixels": Port(INT, MAX_PIXELS, min=1, description="refuse larger images (width x height)"),
     }
     OUTPUTS = ((IMAGE, "image"),)
 
@@ -25,23 +51,9 @@ class LoadImage(Node):
         return file_stamp(inputs["image"])
 
     def execute(self, run, image, max_pixels):
-        from PIL import Image, ImageOps, UnidentifiedImageError
+        from PIL import Image
 
-        path = Path(image)
-        if not path.is_file():
-            raise MuselabError(f"image not found: {path}")
-        try:
-            with Image.open(path) as img:
-                if img.format not in ("PNG", "JPEG", "WEBP", "MPO"):
-                    raise MuselabError(f"{path} is a {img.format} image; LoadImage reads PNG, JPEG and WebP")
-                w, h = img.size
-                if w * h > max_pixels:
-                    raise MuselabError(f"{path} is {w}x{h} = {w * h / 1e6:.1f} megapixels; the limit is "
-                                       f"{max_pixels / 1e6:.1f} (set max_pixels to allow more)")
-                img = ImageOps.exif_transpose(img)
-                img.load()
-        except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-            raise MuselabError(f"cannot read image {path}: {exc}") from None
+        img = read_image(Path(image), max_pixels)
         if img.mode in ("RGBA", "LA", "P"):
             img = img.convert("RGBA")
             white = Image.new("RGBA", img.size, (255, 255, 255, 255))

@@ -63,9 +63,16 @@ def preflight(wf: Workflow, registry: dict) -> list[NodeError]:
 
 
 class Executor:
-    def __init__(self, registry: dict, settings, progress: bool = True, use_cache: bool = True):
+    """Runs a validated workflow node by node. `on_event(kind, data)` hears what happens (started, node,
+    cached, progress, saved, done: the names the ComfyUI client uses too); setting `cancelled` (a
+    threading.Event) stops the run at the next node or step."""
+
+    def __init__(self, registry: dict, settings, progress: bool = True, use_cache: bool = True,
+                 on_event=None, cancelled=None):
         self.registry, self.settings, self.progress, self.use_cache = registry, settings, progress, use_cache
         self.cache_dir = Path(settings.cache_dir) / "workflow-cache"
+        self.on_event = on_event or (lambda kind, data: None)
+        self.cancelled = cancelled
 
     def run(self, wf: Workflow, out_dir: Path) -> RunReport:
         errors = validate(wf, self.registry)
@@ -73,8 +80,10 @@ class Executor:
         if errors:
             raise WorkflowInvalid(errors)
         order = topological_order(wf)
-        ctx = RunContext(settings=self.settings, out_dir=Path(out_dir), workflow=wf.to_json(), progress=self.progress)
+        ctx = RunContext(settings=self.settings, out_dir=Path(out_dir), workflow=wf.to_json(), progress=self.progress,
+                         on_event=self.on_event, cancelled=self.cancelled)
         report = RunReport(saved=ctx.saved)
+        self.on_event("started", {"nodes": [{"node": n, "class_type": wf.nodes[n]["class_type"]} for n in order]})
         values: dict[str, tuple] = {}
         signatures: dict[str, str] = {}
         with bar(total=len(order), desc="workflow", unit=" nodes", enabled=self.progress) as nodes_bar:
@@ -82,11 +91,14 @@ class Executor:
                 cls = self.registry[wf.nodes[nid]["class_type"]]
                 nodes_bar.set_description(f"node {nid} {cls.NAME}")
                 try:
+                    if self.cancelled is not None and self.cancelled.is_set():
+                        raise KeyboardInterrupt
                     self._step(nid, wf.nodes[nid], cls, ctx, report, values, signatures)
                 except KeyboardInterrupt:  # between nodes, or while storing a result
                     raise MuselabError(f"interrupted in node {nid} ({cls.NAME}); the nodes that finished are "
                                        "cached, so the same command continues from there", exit_code=130) from None
                 nodes_bar.update(1)
+        self.on_event("done", report.to_dict())
         return report
 
     def _step(self, nid, node_def, cls, ctx, report, values, signatures) -> None:
@@ -97,9 +109,14 @@ class Executor:
         outputs = None if cls.OUTPUT_NODE or not self.use_cache else self._cached(sig, cls)
         if outputs is not None:
             report.cached.append(nid)
+            self.on_event("cached", {"nodes": [nid]})
         else:
             ctx.node_id = nid
+            self.on_event("node", {"node": nid, "class_type": cls.NAME})
+            saved = len(ctx.saved)
             outputs = self._execute(nid, cls, ctx, inputs)
+            for path in ctx.saved[saved:]:
+                self.on_event("saved", {"node": nid, "path": str(path)})
             report.ran.append(nid)
             if not cls.OUTPUT_NODE:
                 self._store(sig, cls, outputs)
