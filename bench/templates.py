@@ -52,7 +52,33 @@ def main() -> int:
     print(f"per template: p50 {statistics.median(ordered):.2f} ms, p95 {ordered[int(0.95 * (len(ordered) - 1))]:.2f} ms, "
           f"max {ordered[-1]:.2f} ms ({slowest}); first conversion (docs read) max {max(first):.2f} ms; "
           "target < 50 ms")
-    return 0 if ordered[-1] < 50 else 1
+    handed = hand_over(schemas, args.reps)
+    return 0 if ordered[-1] < 50 and handed < 50 else 1
+
+
+def hand_over(schemas, reps: int) -> float:
+    """The whole hand-over of each catalog template: conversion, inputs named, meta; its max median in ms."""
+    import muselab
+    from muselab.workflow.templates import TemplateInvalid, template_workflow
+
+    times, made = [], 0
+    with muselab.open(progress=False) as lab:
+        for t in [lab.store.template(t.id) for t in lab.store.templates() if not t.api]:
+            runs = []
+            for _ in range(reps):
+                start = time.perf_counter()
+                try:
+                    template_workflow(t, schemas)
+                    ok = True
+                except TemplateInvalid:
+                    ok = False
+                runs.append((time.perf_counter() - start) * 1000)
+            made += ok
+            times.append(statistics.median(runs))
+    times.sort()
+    print(f"hand-over (convert + name the inputs + meta) of the catalog's {len(times)} local templates: {made} made; "
+          f"p50 {statistics.median(times):.2f} ms, max {times[-1]:.2f} ms")
+    return times[-1]
 
 
 if __name__ == "__main__":

@@ -50,6 +50,10 @@ CLASSES = {  # ComfyUI's INPUT_TYPES / RETURN_TYPES / OUTPUT_NODE of the nodes t
                      "returns": ("IMAGE",)},
     "SaveImage": {"inputs": {"images": ("IMAGE",), "filename_prefix": ("STRING", {"default": "ComfyUI"})},
                   "returns": (), "output": True},
+    # the file choices are the server's models/upscale_models folder (FakeComfy.models), as in ComfyUI
+    "UpscaleModelLoader": {"inputs": {"model_name": ("upscale_models",)}, "returns": ("UPSCALE_MODEL",)},
+    "ImageUpscaleWithModel": {"inputs": {"upscale_model": ("UPSCALE_MODEL",), "image": ("IMAGE",)},
+                              "returns": ("IMAGE",)},
 }
 HTML = b"<html><body><h1>It works!</h1></body></html>"
 
@@ -90,6 +94,7 @@ class FakeComfy:
         self.deleted: list = []
         self.refused = 0  # requests without the right token
         self.history: dict[str, dict] = {}
+        self.models: dict[str, list[str]] = {"upscale_models": []}  # files in the server's models folders
         self.cache: dict[str, tuple] = {}
         self.sockets: dict = {}
         self.pending: list[Execution] = []
@@ -168,6 +173,9 @@ class FakeComfy:
             return 401, "text/plain", b"401: Unauthorized"
         if any(path.startswith(g) for g in self.garbage):
             return 200, "text/html", HTML
+        if method == "GET" and path.startswith("/object_info/"):
+            cls = path[len("/object_info/"):]
+            return _json(200, {cls: self._object_info(cls)} if cls in CLASSES else {})
         if method == "GET" and path.startswith("/history/"):
             pid = path[len("/history/"):]
             return _json(200, {pid: self.history[pid]} if pid in self.history else {})
@@ -235,6 +243,17 @@ class FakeComfy:
             self.pending = [e for e in self.pending if e.prompt_id not in wanted]
         return 200, "text/plain", b""
 
+    def _wanted(self, kind):
+        """An input's type, or for a model file its choices: the files in that models folder."""
+        return list(self.models[kind]) if isinstance(kind, str) and kind in self.models else kind
+
+    def _object_info(self, cls: str) -> dict:
+        """/object_info/{cls} as ComfyUI answers it: a file input's choices are the files it has."""
+        spec = CLASSES[cls]
+        required = {name: [self._wanted(info[0]), *info[1:]] for name, info in spec["inputs"].items()}
+        return {"input": {"required": required}, "output": list(spec["returns"]), "name": cls,
+                "output_node": bool(spec.get("output"))}
+
     # -- validation, as execution.validate_prompt does it --------------------------
 
     def validate(self, prompt: dict):
@@ -262,7 +281,7 @@ class FakeComfy:
             def error(kind, message, details, **extra):
                 errors.append({"type": kind, "message": message, "details": details,
                                "extra_info": {"input_name": name, **extra}})
-            value, wanted = inputs.get(name), info[0]
+            value, wanted = inputs.get(name), self._wanted(info[0])
             if name not in inputs:
                 error("required_input_missing", "Required input is missing", name)
             elif isinstance(value, list):
@@ -397,6 +416,13 @@ class FakeComfy:
         h, w = image.shape[:2]
         size = (round(w * scale_by), round(h * scale_by))
         return (np.asarray(Image.fromarray(image).resize(size, RESAMPLE[upscale_method])),), None
+
+    def _node_UpscaleModelLoader(self, run, nid, model_name):
+        return (int(re.match(r"(\d)x", model_name).group(1)) if re.match(r"\dx", model_name) else 2,), None
+
+    def _node_ImageUpscaleWithModel(self, run, nid, upscale_model, image):
+        h, w = image.shape[:2]  # a stand-in for the network: the model's scale, with Lanczos
+        return (np.asarray(Image.fromarray(image).resize((w * upscale_model, h * upscale_model), Image.LANCZOS)),), None
 
     def _node_SaveImage(self, run, nid, images, filename_prefix):
         taken = [int(m.group(1)) for p in self.output_dir.glob(f"{filename_prefix}_*_.png")

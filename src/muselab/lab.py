@@ -194,11 +194,14 @@ class Lab:
     # -- workflows --------------------------------------------------------------------
 
     def workflow_for(self, result):
-        """The runnable workflow of an ask result or an answer's models: a Workflow, or a clear error."""
-        from muselab.workflow.build import workflow_for
+        """The workflow of an ask result or an answer's models: one muselab runs here, or a ComfyUI template
+        of the recommended model (or the family the question names); a Workflow, or a clear error."""
+        from muselab.workflow.choose import choose_workflow
         from muselab.workflow.graph import WorkflowInvalid
 
-        wf = workflow_for(result.catalog_models(), result.question, result.task, self.settings)
+        linked = getattr(getattr(result, "retrieval", None), "linked", None) or []
+        wf = choose_workflow(result.catalog_models(), result.question, result.task, self.store, self.settings,
+                             [link.family for link in linked])
         errors = self.validate(wf)
         if errors:  # muselab wrote it: a problem here is a bug, not bad input
             raise MuselabError(f"internal: the written workflow does not validate: {WorkflowInvalid(errors)}",
@@ -214,11 +217,19 @@ class Lab:
         return parse(workflow) if isinstance(workflow, dict) else load_workflow(workflow)
 
     def validate(self, workflow) -> list:
-        """Every problem of a workflow, per node, without running anything."""
+        """Every problem of a workflow, per node, without running anything: muselab's own against its
+        nodes, a ComfyUI template's against ComfyUI's node schemas (inputs as in the template's example)."""
         from muselab.nodes.registry import node_registry
         from muselab.workflow.graph import validate
+        from muselab.workflow.templates import is_comfy
 
-        return validate(self.load_workflow(workflow), node_registry())
+        wf = self.load_workflow(workflow)
+        if not is_comfy(wf):
+            return validate(wf, node_registry())
+        from muselab.workflow.handover import check_comfy, replace
+
+        nodes = replace(wf.nodes, {**wf.meta.get("examples", {}), **wf.meta.get("defaults", {})})
+        return check_comfy(wf, nodes, self.store)[0]
 
     def require_valid(self, workflow) -> None:
         """Raise WorkflowInvalid (every problem, per node) unless the workflow is valid."""
@@ -229,31 +240,65 @@ class Lab:
             raise WorkflowInvalid(errors)
 
     def run(self, workflow, inputs: dict | None = None, overrides: dict | None = None, out_dir: str | Path = ".",
-            use_cache: bool = True, on_event: Callable | None = None, cancelled=None):
-        """Run a workflow here on the CPU: named inputs filled, node inputs overridden; a RunReport.
-        `on_event(kind, data)` hears each node start, finish or step; setting `cancelled` stops the run."""
+            use_cache: bool = True, on_event: Callable | None = None, cancelled=None, on: str | None = None,
+            token_env: str | None = None):
+        """Run a workflow: here on the CPU (a RunReport), or with `on` on the ComfyUI server at that URL
+        (a RemoteReport). `on_event(kind, data)` hears each node start, finish or step; setting
+        `cancelled` stops a local run. `token_env` names the variable holding the server's token."""
         from muselab.nodes.registry import node_registry
         from muselab.workflow.execute import Executor
+        from muselab.workflow.templates import is_comfy
 
-        wf = self.load_workflow(workflow).fill(inputs or {}).override(overrides or {})
+        wf = self.load_workflow(workflow).override(overrides or {})
+        if on:
+            return self._run_on(wf, inputs or {}, out_dir, on, token_env, on_event)
+        if is_comfy(wf):
+            raise MuselabError(f"this workflow is ComfyUI template {wf.meta.get('template')}: its nodes run on a "
+                               "ComfyUI server, not on muselab's CPU nodes; run it there with "
+                               "`muselab run FILE --on http://HOST:8188`", exit_code=2)
         executor = Executor(node_registry(), self.settings, progress=self.settings.progress, use_cache=use_cache,
                             on_event=on_event, cancelled=cancelled)
-        return executor.run(wf, Path(out_dir))
+        return executor.run(wf.fill(inputs or {}), Path(out_dir))
 
-    def export_comfyui(self, workflow) -> dict:
-        """The ComfyUI API-format graph of a workflow, or an error naming the nodes that have none."""
-        from muselab.workflow.comfy import export_comfyui
-        from muselab.workflow.graph import WorkflowInvalid
+    def _run_on(self, wf, inputs: dict, out_dir, url: str, token_env, on_event):
+        from muselab.workflow.handover import remote_job
+        from muselab.workflow.model_files import check_server, missing_lines, needed_files
+        from muselab.workflow.remote import ComfyClient
+
+        self.require_valid(wf)
+        nodes, files, _ = remote_job(wf, inputs, self.store)
+        client = ComfyClient(url, token_env=token_env, progress=self.settings.progress, on_event=on_event)
+        missing = missing_lines(check_server(needed_files(nodes, wf.meta.get("files")), nodes, client.object_info))
+        if missing:
+            raise MuselabError(f"the ComfyUI server at {client.base} lacks {len(missing)} model file(s) this "
+                               "workflow needs; nothing was queued", details=missing, exit_code=2)
+        return client.run(nodes, files, out_dir)
+
+    def export_comfyui(self, workflow, inputs: dict | None = None) -> dict:
+        """The ComfyUI API prompt of a workflow, every input filled (`inputs`: name -> file path or text) and
+        validated against ComfyUI's node schemas; its `.notes` say what to do with it. Refuses, naming what
+        is missing, rather than write a file ComfyUI would reject."""
+        from muselab.workflow.handover import export
 
         wf = self.load_workflow(workflow)
-        errors = self.validate(wf)
-        if errors:
-            raise WorkflowInvalid(errors)
-        graph, problems = export_comfyui(wf)
-        if problems:
-            raise MuselabError(f"{len(problems)} node(s) cannot be exported to ComfyUI; nothing was written",
-                               details=problems)
-        return graph
+        self.require_valid(wf)
+        return export(wf, inputs or {}, self.store)
+
+    def workflow_models(self, workflow, comfyui_dir: str | Path | None = None) -> list:
+        """The model files a workflow needs (NeededFile: name, folder, url, present), checked against a
+        ComfyUI install's models folder when `comfyui_dir` is given, else against muselab's own paths."""
+        from muselab.workflow.handover import comfy_nodes
+        from muselab.workflow.model_files import check_local, needed_files
+        from muselab.workflow.templates import is_comfy
+
+        wf = self.load_workflow(workflow)
+        if not is_comfy(wf) and not comfyui_dir:
+            files = needed_files(wf.nodes)
+            for f in files:
+                f.present, f.where = Path(f.name).is_file(), f.name if Path(f.name).is_file() else None
+            return files
+        files = needed_files(comfy_nodes(wf, self.store), wf.meta.get("files"))
+        return check_local(files, comfyui_dir) if comfyui_dir else files
 
     def check_image(self, path: str | Path) -> tuple[int, int]:
         """An input image's (width, height), or the one-line refusal LoadImage would give it."""

@@ -34,11 +34,29 @@ def compose(ctx: Context, store, tasks: dict[str, Task], guess: TaskGuess | None
     phrases = technique_phrases(guess.task, tasks)
     notes = [rate(p, ctx.question, phrases) for p in ctx.papers]
     notes.sort(key=lambda n: -n.score)  # stable: ties keep the given order
-    # 4. write the three parts
+    # 4. the ComfyUI template that runs the recommended model, when muselab cannot run it here
+    template = template_card([f.record for f in fits if f.record], ctx.question, guess.task, store)
+    # 5. write the three parts
     parts = {
         "task": task_part(ctx, guess, fits, tasks, show_confidence=not identified_here, named=named),
-        "workflow": workflow_part(ctx, guess, fits, tasks),
+        "workflow": workflow_part(ctx, guess, fits, tasks, template),
         "sources": sources_part(fits, notes, guess.task),
     }
-    return Answer(ctx, guess, fits, notes, parts)
+    return Answer(ctx, guess, fits, notes, parts, template=template)
+
+
+def template_card(models: list, question: str, task: Task, store) -> dict | None:
+    """What the answer says of the template `--workflow` would hand over: id, title, the model it runs,
+    its stages in order and its model files."""
+    from muselab.workflow.choose import best_template
+    from muselab.workflow.stages import template_stages
+
+    if not models or (models[0].runner and models[0].runnable):
+        return None  # muselab runs the top model itself
+    best = best_template(models, question, task, store)
+    if best is None:
+        return None
+    t, m = best
+    return {"id": t.id, "title": t.title, "model": m.name, "stages": template_stages(t.graph),
+            "files": [f.get("name") for f in t.files], "api": t.api}
 

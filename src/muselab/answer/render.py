@@ -75,7 +75,19 @@ def chain(wf: Chain, model_name: str) -> str:
     return f"{wf.input} → **{model_name}** [{inner}] → {wf.output}"
 
 
-def workflow_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[str, Task]) -> str:
+def template_lines(card: dict) -> list[str]:
+    """The real graph that runs the model: the ComfyUI template `--workflow` hands over."""
+    where = ("it calls a partner API (a paid service) from ComfyUI" if card["api"] else
+             "it runs on a ComfyUI server with a GPU (`muselab run FILE --on` and the server's address)")
+    files = card["files"]
+    return ["", f"**As a ComfyUI workflow:** the template *{card['title']}* (`{card['id']}`) runs it in these stages: "
+                f"{' → '.join(card['stages'])}.",
+            "", f"`--workflow FILE` writes this graph with its inputs to fill; it needs {len(files)} model file(s) "
+                f"(`muselab workflow models FILE` lists them with their folders and download links), and {where}."]
+
+
+def workflow_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[str, Task],
+                  template: dict | None = None) -> str:
     qt = guess.task
     lines = ["## 2. Workflow (input → model → output)"]
     if shown_task_block(qt, fits):
@@ -109,6 +121,8 @@ def workflow_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: d
             lines += ["", mismatch_text(f, qt, tasks)]
         if f.inferred:
             lines += ["", f"*{f.source.name} is not in muselab's catalog; its task was read from its name.*"]
+        if template and f.record and f.record.name == template["model"]:
+            lines += template_lines(template)
     return "\n".join(lines)
 
 

@@ -44,6 +44,7 @@ class Answer:
     repair: dict | None = None
     stats: dict = field(default_factory=dict)
     unavailable: str | None = None  # why the chosen backend could not answer (the offline answer stands in)
+    template: dict | None = None  # the ComfyUI template the workflow part describes: id, title, model, stages, files
 
     @property
     def question(self) -> str:
@@ -80,6 +81,7 @@ class Answer:
                 for n in self.notes if n.source.kind == "paper"
             ],
             "parts": self.parts,
+            "template": self.template,
             "notices": self.notices,
             "repair": self.repair,
             "stats": self.stats,

@@ -246,6 +246,12 @@ class Store:
             rows = self.conn.execute("SELECT * FROM models ORDER BY name")
         return [_from_row(Model, r) for r in rows]
 
+    def families_of(self, names: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+        """Model name -> (family, role), in one query."""
+        rows = self.conn.execute("SELECT name, family, role FROM models WHERE name IN (SELECT value FROM "
+                                 "json_each(?))", (json.dumps(sorted(set(names))),))
+        return {r[0]: (r[1], r[2]) for r in rows}
+
     def model_names(self) -> frozenset[str]:
         """Every model name, lower-cased (kept in memory until the models change)."""
         return self.derived("model_names", ("models",),
@@ -303,6 +309,13 @@ class Store:
         """The node packs that provide a node class, most starred first."""
         rows = self.conn.execute("SELECT p.* FROM node_types t JOIN node_packs p ON p.id = t.pack WHERE "
                                  "t.class_type = ? ORDER BY coalesce(p.stars, 0) DESC, p.id", (class_type,))
+        return [_from_row(NodePack, r) for r in rows]
+
+    def packs_matching(self, term: str, limit: int = 3) -> list[NodePack]:
+        """Node packs whose id, title or description mention `term`, most starred first."""
+        rows = self.conn.execute("SELECT * FROM node_packs WHERE instr(lower(id || ' ' || title || ' ' || "
+                                 "coalesce(description, '')), ?) > 0 ORDER BY coalesce(stars, 0) DESC, id LIMIT ?",
+                                 (term.lower(), limit))
         return [_from_row(NodePack, r) for r in rows]
 
     def count(self, table: str) -> int:

@@ -34,7 +34,14 @@ def _write_workflow(state, result, path: Path) -> None:
     path.write_text(json.dumps(wf.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for message in wf.meta.get("notes", []):
         note(message)
-    names = " ".join(f"--input {k}=..." for k in wf.meta.get("inputs", {}))
+    defaults = wf.meta.get("defaults") or {}
+    names = " ".join(f"--input {k}=..." for k in wf.meta.get("inputs", {}) if k not in defaults)
+    if wf.meta.get("runs_on") == "comfyui":
+        files = len(wf.meta.get("files") or [])
+        click.echo(f"workflow: {path}, ComfyUI template {wf.meta.get('template')} ({files} model file(s): "
+                   f"muselab workflow models {path}); run it on a ComfyUI server: "
+                   f"muselab run {path} --on http://HOST:8188 {names}".rstrip(), err=True)
+        return
     click.echo(f"workflow: {path} (run it: muselab run {path} {names})".rstrip(), err=True)
 
 

@@ -54,6 +54,20 @@ def everyday_words() -> frozenset[str]:
     return frozenset(w for w in lines[:EVERYDAY_RANK] if w.isalpha() and not w.startswith("##"))
 
 
+INFLECTIONS = ("s", "d", "ed", "ing", "er", "ion", "ation", "ly")
+
+
+def is_everyday(key: str, common: set[str]) -> bool:
+    """An everyday word, or one whose inflection is ('animate': 'animated' is in the vocabulary, 'animate'
+    itself is not: the vocabulary keeps whole words only down to a frequency)."""
+    if key in common:
+        return True
+    if not key.isalpha():
+        return False
+    stems = (key, key[:-1]) if key.endswith("e") else (key,)
+    return any(stem + end in common for stem in stems for end in INFLECTIONS)
+
+
 def common_words(tasks) -> set[str]:
     """Squashed everyday and task words, and the tasks' own names: never model names on their own. (Task
     cues are left out: they include names users write, which are exactly what linking is for; so are the
@@ -87,7 +101,7 @@ class NameIndex:
         if len(key) < 3 or key.isdigit():
             return
         literal = None
-        if key in common:
+        if is_everyday(key, common):
             caps = re.sub(r"[^A-Za-z0-9+]", "", name)
             if caps.isupper() and len(words(name)) == 1:
                 literal = caps  # 'CLIP', never 'clip'

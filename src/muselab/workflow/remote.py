@@ -265,6 +265,11 @@ class ComfyClient:
             raise RemoteError(f"{what}: the server's answer has no prompt_id; is {self.base} a ComfyUI server?")
         return data["prompt_id"], data.get("number")
 
+    def object_info(self, cls: str) -> dict | None:
+        """The server's schema of one node class (a loader's choices list its files); None if unknown."""
+        response = self.request("GET", f"/object_info/{cls}", f"asking for {cls}", retry_reads=True)
+        return None if response.status_code == 404 else self._check(response, f"asking for {cls}")
+
     def cancel(self, prompt_id: str, running: bool) -> None:
         """Interrupt the prompt if it runs (older servers stop whatever runs) and unqueue it; best effort."""
         calls = [("/interrupt", {"prompt_id": prompt_id})] if running else []

@@ -77,7 +77,9 @@ class InputSpec:
         for key, specs in self.choices:  # the docs write some keys as enum names: SCALE_BY for "scale by"
             if _norm(key) == _norm(value):
                 return specs
-        return None
+        # ... and some shortened: SCALE_BY for "scale by multiplier" (taken when exactly one key leads)
+        leading = [specs for key, specs in self.choices if _norm(value).startswith(_norm(key) + " ")]
+        return leading[0] if len(leading) == 1 else None
 
 
 def _is_file(value) -> bool:
@@ -323,5 +325,9 @@ def _default() -> NodeSchemas:
         data = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(data, dict) and isinstance(data.get("nodes"), list):
             workflows.append(data)
+    if not workflows:  # the templates package is an extra: the built-in catalog holds the same graphs
+        from muselab.catalog.builtin import templates
+
+        workflows = [t.graph for t in templates() if isinstance(t.graph.get("nodes"), list)]
     info = load_object_info()
     return NodeSchemas(info, learn_usage(workflows, skip=set(info)), Docs(docs_dir()))

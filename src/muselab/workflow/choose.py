@@ -1,0 +1,152 @@
+"""Which workflow an answer hands over: a graph muselab runs here, or a ComfyUI template.
+
+In order of preference:
+1. the top recommended model, when muselab can run it here on the CPU (its runner);
+2. a ComfyUI template of the top model or of the family the question names;
+3. another recommended model muselab can run here (the notes say it was substituted);
+4. a template of another recommended model;
+5. the top runnable-in-principle model whose weights file is missing (``muselab run`` says where it comes from).
+
+A template is scored against the question: it uses the model itself or its family, it does the
+question's task, it takes the input the question has (an image to animate, or only text), it runs
+on local weights rather than a partner API, the words of the question that name a variant
+("i2v", "14B", "kontext") appear in its id, and how often people open it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from muselab.catalog.families import squash
+from muselab.catalog.records import Model, Task, Template
+from muselab.errors import MuselabError
+from muselab.workflow.build import can_run_here, workflow_for as native_workflow
+from muselab.workflow.graph import Workflow
+
+IMAGE_WORDS = re.compile(r"\b(?:image|images|photo|photos|picture|pictures|still|stills|frame|portrait|drawing|"
+                         r"illustration|selfie|screenshot|i2v|img2vid|img2img|my (?:art|render|scan))\b", re.I)
+GENERIC_WORDS = frozenset("a an and the to of in on with for from by image images video videos text model models "
+                          "basic api dev default workflow".split())
+
+
+def template_families(store) -> dict[str, frozenset[str]]:
+    """Template id -> the squashed families it runs (those the index names, and its models' own)."""
+    def build():
+        templates = _templates(store)
+        known = store.families_of(n for t in templates for n in t.models)
+        out = {}
+        for t in templates:
+            fams = {squash(f) for f in t.families}
+            fams |= {squash(known[n][0]) for n in t.models if n in known and known[n][0]
+                     and known[n][1] in ("model", "", None)}
+            out[t.id] = frozenset(f for f in fams if f)
+        return out
+    return store.derived("template_families", ("templates", "models"), build)
+
+
+def _templates(store) -> list[Template]:
+    return store.derived("template_list", ("templates",), store.templates)
+
+
+def template_score(t: Template, m: Model, families: frozenset[str], question: str, task: Task | None) -> float:
+    """How well template `t` answers a question recommending model `m`; below 0: not a candidate."""
+    tasks = {task.id, task.parent} - {None} if task else set()
+    if not tasks & set(t.tasks) and m.task not in t.tasks:
+        return -1.0
+    fam = squash(m.family or "")
+    uses = m.name in t.models or t.id in (m.templates or [])
+    if not uses and fam not in families:
+        return -1.0
+    score = 4.0 if uses else 2.5
+    score += 3.0 if t.tasks and t.tasks[0] in tasks else (1.5 if tasks & set(t.tasks) else 0.0)
+    wants_image = bool(IMAGE_WORDS.search(question)) or bool(task and "image" in task.input_modalities
+                                                              and "text" not in task.input_modalities)
+    if wants_image:
+        score += 1.5 if "image" in t.input_modalities else -1.0
+    elif t.input_modalities and set(t.input_modalities) <= {"text"}:
+        score += 1.0
+    if t.api and m.role != "api":
+        score -= 3.0
+    said = {w for w in re.findall(r"[a-z0-9.]+", question.lower()) if len(w) > 1} - GENERIC_WORDS
+    score += 0.75 * len(said & set(re.split(r"[_\-]", t.id.lower())))
+    return score + 0.3 * math.log10(1 + max(t.usage, 0))
+
+
+def ranked_templates(models: list[Model], question: str, task: Task | None, store) -> list[tuple[float, int, str]]:
+    """(score, index of the model in `models`, template id), best first per model order then score."""
+    fams, templates = template_families(store), _templates(store)
+    found = []
+    for i, m in enumerate(models):
+        for t in templates:
+            s = template_score(t, m, fams.get(t.id, frozenset()), question, task)
+            if s >= 0:
+                found.append((s, i, t.id))
+    return sorted(found, key=lambda x: (x[1], -x[0], x[2]))
+
+
+def best_template(models: list[Model], question: str, task: Task | None, store) -> tuple[Template, Model] | None:
+    """The template an answer shows: the best one of the first recommended model that has one."""
+    ranked = ranked_templates(_unique(models), question, task, store)
+    if not ranked:
+        return None
+    _, i, tid = ranked[0]
+    t = store.template(tid)
+    return (t, _unique(models)[i]) if t else None
+
+
+def choose_workflow(models: list[Model], question: str, task: Task | None, store, settings,
+                    named_families: list[str] = ()) -> Workflow:
+    """The workflow to hand over for these recommended models; `named_families`: those the question names."""
+    models = _unique(models)
+    if not models:
+        raise MuselabError("no model was recommended, so there is no workflow to hand over")
+    top, named = models[0], {squash(f) for f in named_families}
+    if top.runner and can_run_here(top, settings):
+        return native_workflow(models, question, task, settings)
+    ranked = ranked_templates(models, question, task, store)
+    lead = [r for r in ranked if r[1] == 0 or squash(models[r[1]].family or "") in named]
+    notes: list[str] = []
+    wf = _first_template(lead, models, question, store, notes)
+    if wf is None and any(m.runner and can_run_here(m, settings) for m in models):
+        return native_workflow(models, question, task, settings)
+    wf = wf or _first_template([r for r in ranked if r not in lead], models, question, store, notes)
+    if wf is not None:
+        wf.meta["notes"] = notes + wf.meta["notes"]
+        return wf
+    return native_workflow(models, question, task, settings)
+
+
+def _first_template(ranked, models, question, store, notes) -> Workflow | None:
+    from muselab.workflow.templates import TemplateInvalid, template_workflow
+
+    for _, i, tid in ranked:
+        t = store.template(tid)
+        try:
+            wf = template_workflow(t, models=_models_meta(t, models[i], models, store), question=question)
+        except TemplateInvalid as exc:
+            notes.append(f"template {tid} was skipped: {exc} ({exc.details[0] if exc.details else ''})")
+            continue
+        if i:
+            notes.append(f"{models[0].name} has no ComfyUI template; this is the template of {models[i].name}, "
+                         "the next recommended model that has one")
+        return wf
+    return None
+
+
+def _models_meta(t: Template, chosen: Model, models: list[Model], store) -> list[dict]:
+    runs = [{"name": m.name, "role": "runs" if m.role in ("model", "") else m.role, "family": m.family,
+             "weights_url": m.weights_url} for m in store.models(t.models)]
+    if not any(r["name"] == chosen.name for r in runs):
+        runs.insert(0, {"name": chosen.name, "role": "recommended", "family": chosen.family})
+    shown = {r["name"] for r in runs}
+    return runs + [{"name": m.name, "role": "recommended"} for m in models if m.name not in shown][:4]
+
+
+def _unique(models: list[Model]) -> list[Model]:
+    seen, out = set(), []
+    for m in models:
+        if m.name not in seen:
+            seen.add(m.name)
+            out.append(m)
+    return out
