@@ -46,7 +46,7 @@ def test_upscaling_question_names_the_mismatch(cli):
     answer = cli("answer", SEEDS[2]).stdout
     task_part = answer.split("## 2.")[0]
     assert "**Super-resolution and upscaling**" in task_part
-    assert "does not fit this task directly" in task_part
+    assert "does not perform super-resolution and upscaling itself" in task_part
     assert "**Does it fit the question?** No." in answer
     assert "low denoising strength" in answer  # what the checkpoint can still do
 
@@ -134,3 +134,20 @@ def test_real_process_exit_code_and_output():
     proc = run_muselab("answer", SEEDS[0])
     assert proc.returncode == 0 and proc.stderr == ""
     assert proc.stdout.startswith("## 1. Task")
+
+
+def test_the_projects_own_knowledge_never_trips_the_verifier(store):
+    """Architectures, explainers and family notes go into answers as written: none may read as a catalog
+    model name outside the given ones (the verifier would refuse the whole answer)."""
+    from muselab.answer.verify import outside_names
+    from muselab.catalog.knowledge import architectures, explainers, family_knowledge
+    from muselab.context import Context
+
+    ctx, names, texts = Context(question="q", models=[], papers=[]), store.model_names(), []
+    for a in architectures().values():
+        texts += [a.name, a.about, a.chain.input, a.chain.output, *a.chain.steps, *a.chain.settings]
+    for e in explainers():
+        texts += [e.title, e.answer, e.details, *e.settings, *e.failures]
+    texts += [f.get(k, "") for f in family_knowledge() for k in ("about", "why")]
+    assert len(texts) > 1500
+    assert [(t[:60], outside_names(t, ctx, names)) for t in texts if outside_names(t, ctx, names)] == []

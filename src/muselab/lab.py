@@ -23,6 +23,8 @@ from muselab.context import Context, check_question, parse_prompt, read_text_fil
 from muselab.errors import BadInput, MuselabError
 from muselab.settings import Settings
 
+DETAILS = ("short", "full")  # how much an answer says: about 350-700 words, or everything the catalog has
+
 
 @dataclass
 class ModelHit:
@@ -96,25 +98,30 @@ class Lab:
         return retrieve(question, self.store, s, self.embedder, s.k_models, s.k_papers, s.retrieval)
 
     def ask(self, question: str, k_models: int | None = None, k_papers: int | None = None, mode: str | None = None,
-            llm: str | None = None, strict: bool = False, **llm_options):
-        """Answer a free question from the catalog: an AskResult (task, models, papers, verified answer)."""
+            llm: str | None = None, strict: bool = False, detail: str = "short", **llm_options):
+        """Answer a free question from the catalog: an AskResult (task, models, papers, verified answer).
+        `detail` is "short" (about 350-700 words) or "full" (everything the catalog has on it)."""
         from muselab.answer.result import AskResult
 
         retrieval = self.retrieve(question, k_models, k_papers, mode)
         answer = self._answer(retrieval.context, retrieval.guess, llm, strict, llm_options,
-                              named=(retrieval.linked, retrieval.unknown))
+                              named=(retrieval.linked, retrieval.unknown), hints=retrieval, detail=detail)
         return AskResult(retrieval, answer)
 
-    def answer(self, prompt: str | Context, llm: str | None = None, strict: bool = False, **llm_options):
+    def answer(self, prompt: str | Context, llm: str | None = None, strict: bool = False, detail: str = "short",
+               **llm_options):
         """Answer a seed-format prompt (its text, or a Context): a verified Answer."""
         ctx = prompt if isinstance(prompt, Context) else parse_prompt(prompt)
-        return self._answer(ctx, None, llm, strict, llm_options)
+        return self._answer(ctx, None, llm, strict, llm_options, detail=detail)
 
-    def _answer(self, ctx: Context, guess, llm, strict: bool, llm_options: dict, named=None):
+    def _answer(self, ctx: Context, guess, llm, strict: bool, llm_options: dict, named=None, hints=None,
+                detail: str = "short"):
         from muselab.answer.pipeline import answer_context
 
+        if detail not in DETAILS:
+            raise BadInput(f"detail must be one of {', '.join(DETAILS)}, not {detail!r}")
         return answer_context(ctx, self.store, self.llm_settings(llm, **llm_options), guess=guess, strict=strict,
-                              named=named)
+                              named=named, hints=hints, detail=detail)
 
     def llm_settings(self, llm: str | None = None, model: str | None = None, base_url: str | None = None) -> Settings:
         """The settings with an answer backend chosen: `model` is the server's model name for openai and
@@ -169,8 +176,8 @@ class Lab:
         if mode == "lexical":
             hits = lexical(self.store, query, k)
         else:
-            guess = self.identifier()(query) if mode == "task" else None
-            hits = self.paper_search().search(query, mode=mode, k=k, guess=guess)
+            extra = self.task_query()(query) if mode == "task" else {}
+            hits = self.paper_search().search(query, mode=mode, k=k, **extra)
         return [PaperHit(h.id, p.title, h.score) for h in hits if (p := self.store.paper(h.id))]
 
     def _query(self, query: str, k: int) -> str:
@@ -184,6 +191,12 @@ class Lab:
 
         vectors = task_vectors(self.store, self.embedder, self.settings.cache_dir)
         return PaperSearch(self.store, self.embedder, self.settings.cache_dir, task_vectors=vectors)
+
+    def task_query(self) -> Callable:
+        """question -> what task-mode paper search takes (the task, the question's vector, the mechanisms)."""
+        from muselab.search.ask import task_query
+
+        return task_query(self.store, self.embedder, self.settings.cache_dir)
 
     def identifier(self) -> Callable:
         """question -> TaskGuess (cues and similarity to every task's examples and definition)."""
@@ -347,8 +360,8 @@ class Lab:
 
         bench = load_bench(Path(bench_file), "queries")
         search = PaperSearch(self.store, None, self.settings.cache_dir) if mode == "lexical" else self.paper_search()
-        identify = self.identifier() if mode == "task" else None
-        return eval_papers(self.store, search, identify, bench, mode, progress=self.settings.progress)
+        prepare = self.task_query() if mode == "task" else None
+        return eval_papers(self.store, search, prepare, bench, mode, progress=self.settings.progress)
 
     def eval_tasks(self, bench_file: str | Path) -> dict:
         from muselab.eval.bench import eval_tasks, load_bench

@@ -4,6 +4,7 @@ on the question, and which of its sentences say so."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from muselab.answer.result import SourceNote
 from muselab.catalog.records import Model, Task
@@ -43,23 +44,63 @@ def ngrams(seq: list[str], longest: int) -> set[tuple[str, ...]]:
     return {tuple(seq[i:i + n]) for n in range(1, longest + 1) for i in range(len(seq) - n + 1)}
 
 
-def rate(src: Source, question: str, phrases: dict[str, tuple[str, ...]]) -> SourceNote:
-    """How closely a source bears on the question: by the field's terms (method) and by the question's words."""
+# cosines of a paper with what the question asks about (task description / mechanism) and with the question
+CLOSE_ABOUT, CLOSE_BOTH, CLOSE_QUESTION, RELATED = 0.6, 0.55, 0.45, 0.5
+
+
+@dataclass
+class Subject:
+    """What the question is about, for rating papers: its task(s), the mechanisms asked about, the field's
+    terms, and (from `ask`) each paper's closeness (cosine with the question, with the subject)."""
+
+    guess: object
+    tasks: dict
+    explainers: list
+    store: object = None
+    closeness: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        t = self.guess.task
+        self.task_ids = {t.id, t.parent, self.guess.second.id if self.guess.second else None} - {None}
+        self.cited = {pid: e for e in reversed(self.explainers) for pid in e.papers}
+        self.phrases = technique_phrases(t, self.tasks)
+
+    def paper_tasks(self, pid: str | None) -> set[str]:
+        record = self.store.paper(pid) if pid and self.store is not None else None
+        return set(record.tasks) if record else set()
+
+
+def rate(src: Source, question: str, subject: Subject) -> SourceNote:
+    """How closely a paper bears on what was asked: is it one the asked mechanism rests on, is it filed under
+    the asked task, how close its meaning is (from `ask`); shared words only when nothing else is known."""
+    phrases = subject.phrases
     doc = stem_seq(f"{src.name} {src.summary}")
     grams = ngrams(doc, max((len(p) for p in phrases.values()), default=1))
     q_stems = set(stem_seq(question)) - GENERIC
     by_method = [t for t, seq in phrases.items() if seq in grams and not set(seq) <= q_stems]
     shown = {stem(w): w for w in re.findall(r"[a-z0-9]+", question.lower())}
     by_question = sorted(shown.get(w, w) for w in q_stems & set(doc))
-    score = 3.0 * len(by_method) + len(by_question)
-    if len(by_method) >= 2:
-        level = "closely related"
-    elif by_method or len(by_question) >= 3:
-        level = "related"
-    else:
-        level = "loosely related"
+    pid = src.arxiv_id
+    cited, on_task = subject.cited.get(pid), bool(subject.paper_tasks(pid) & subject.task_ids)
+    level = _level(cited is not None, on_task, subject.closeness.get(pid), len(by_method), len(by_question))
+    rank = {"closely related": 2, "related": 1, "loosely related": 0}[level]
+    score = 10.0 * rank + 3.0 * (cited is not None) + 2.0 * on_task + len(by_method) + 0.5 * len(by_question)
     terms = q_stems | {w for seq in phrases.values() for w in seq}
-    return SourceNote(src, score, level, (by_method + by_question)[:5], pick_sentences(src.summary, terms))
+    return SourceNote(src, score, level, (by_method + by_question)[:5], pick_sentences(src.summary, terms),
+                      mechanism=cited.title if cited else None, on_task=on_task)
+
+
+def _level(cited: bool, on_task: bool, close, n_method: int, n_question: int) -> str:
+    if cited:
+        return "closely related"
+    if close is not None:
+        q, about = close
+        if about >= CLOSE_ABOUT or (about >= CLOSE_BOTH and q >= CLOSE_QUESTION) or (on_task and about >= RELATED):
+            return "closely related"
+        return "related" if on_task or about >= RELATED or q >= RELATED else "loosely related"
+    if (on_task and n_method >= 1) or n_method >= 3:
+        return "closely related"
+    return "related" if on_task or n_method >= 1 or n_question >= 3 else "loosely related"
 
 
 def pick_sentences(summary: str, terms: set[str], n: int = 2) -> list[str]:

@@ -7,19 +7,23 @@ a model name of its own; the verifier checks that afterwards.
 
 from __future__ import annotations
 
-from muselab.answer.assess import model_fits, rate, technique_phrases
-from muselab.answer.render import sources_part, task_part, workflow_part
+from muselab.answer.assess import Subject, model_fits, rate
+from muselab.answer.render import task_part, workflow_part
+from muselab.answer.sources import sources_part
 from muselab.answer.result import Answer, ModelFit
 from muselab.catalog.capability import can_do
 from muselab.catalog.records import Task
 from muselab.catalog.taxonomy import family
 from muselab.context import Context
+from muselab.search.explain import pick
 from muselab.search.tasks import TaskGuess, identify
 
 
-def compose(ctx: Context, store, tasks: dict[str, Task], guess: TaskGuess | None = None, named=None) -> Answer:
+def compose(ctx: Context, store, tasks: dict[str, Task], guess: TaskGuess | None = None, named=None,
+            hints=None, detail: str = "short") -> Answer:
     """`guess` comes from `ask`, which identified the task itself; `answer` leaves it to step 2. `named`
-    (from `ask`) holds the models the question names: (links to the catalog, names the catalog lacks)."""
+    (from `ask`) holds the models the question names: (links to the catalog, names the catalog lacks).
+    `hints` (from `ask`) holds what retrieval found: the mechanisms asked about and each paper's closeness."""
     # 1. what the given models are, from the catalog (or their name prefix)
     raw = model_fits(ctx, store, tasks)
     # 2. the question's task, with the given models' tasks as a prior
@@ -30,19 +34,22 @@ def compose(ctx: Context, store, tasks: dict[str, Task], guess: TaskGuess | None
     # for help topics (installation, which model made this) models are context, not candidates
     fits = [ModelFit(src, rec, task, (can_do(rec, guess.task, tasks) if rec else task.id in qfamily)
                      or not guess.task.generative, inferred) for src, rec, task, inferred in raw]
-    # 3. rate every given paper against the question and the task's vocabulary
-    phrases = technique_phrases(guess.task, tasks)
-    notes = [rate(p, ctx.question, phrases) for p in ctx.papers]
+    # 3. the mechanisms the question asks about (ask found them by meaning too; here: by its words)
+    explainers = hints.explainers if hints else pick(ctx.question, guess.task)
+    # 4. rate every given paper: is it about the asked task or mechanism?
+    subject = Subject(guess, tasks, explainers, store, hints.closeness if hints else {})
+    notes = [rate(p, ctx.question, subject) for p in ctx.papers]
     notes.sort(key=lambda n: -n.score)  # stable: ties keep the given order
-    # 4. the ComfyUI template that runs the recommended model, when muselab cannot run it here
+    # 5. the ComfyUI template that runs the recommended model, when muselab cannot run it here
     template = template_card([f.record for f in fits if f.record], ctx.question, guess.task, store)
-    # 5. write the three parts
+    # 6. write the three parts
     parts = {
-        "task": task_part(ctx, guess, fits, tasks, show_confidence=not identified_here, named=named),
-        "workflow": workflow_part(ctx, guess, fits, tasks, template),
-        "sources": sources_part(fits, notes, guess.task),
+        "task": task_part(ctx, guess, fits, tasks, show_confidence=not identified_here, named=named,
+                          explainers=explainers),
+        "workflow": workflow_part(ctx, guess, fits, tasks, template, explainers, detail),
+        "sources": sources_part(fits, notes, guess.task, detail),
     }
-    return Answer(ctx, guess, fits, notes, parts, template=template)
+    return Answer(ctx, guess, fits, notes, parts, template=template, explainers=[e.id for e in explainers])
 
 
 def template_card(models: list, question: str, task: Task, store) -> dict | None:

@@ -22,10 +22,12 @@ from muselab.llm.backend import OFFLINE, BackendUnavailable, load_backend
 REFUSED = 3  # exit code of --strict refusals
 
 
-def answer_context(ctx: Context, store, settings, guess=None, strict: bool = False, named=None) -> Answer:
-    """The answer of the backend `settings.llm`, verified (and, for an LLM, repaired)."""
+def answer_context(ctx: Context, store, settings, guess=None, strict: bool = False, named=None, hints=None,
+                   detail: str = "short") -> Answer:
+    """The answer of the backend `settings.llm`, verified (and, for an LLM, repaired). `hints`: what `ask`'s
+    retrieval found (mechanisms, paper closeness); `detail`: "short" or "full"."""
     # 1. the offline answer: the answer itself, or what an LLM's answer is repaired from
-    offline = compose(ctx, store, store.tasks(), guess=guess, named=named)
+    offline = compose(ctx, store, store.tasks(), guess=guess, named=named, hints=hints, detail=detail)
     checked(offline.markdown, ctx, store)
     if settings.llm == OFFLINE:
         return offline

@@ -1,16 +1,27 @@
-"""Rendering an assessed answer as Markdown: the three parts, each from the catalog's knowledge and
-the given sources only."""
+"""Rendering an assessed answer as Markdown: the task and workflow parts, each from the catalog's knowledge
+and the given sources only (the sources part: answer.sources).
+
+The answer leads with the plain answer to what was asked (a mechanism explainer's, else the task's
+own explanation), then shows each model with its own chain. `detail` is "short" (the default, about
+350-700 words) or "full" (every setting, failure mode and aspect the catalog has).
+"""
 
 from __future__ import annotations
 
 import re
 
-from muselab.answer.result import ModelFit, SourceNote
-from muselab.catalog.records import Chain, Task
+from muselab.answer.describe import (architecture_note, chain_line, identity_line, io_line, own_chain,
+                                     shown_name, what_it_is)
+from muselab.answer.result import ModelFit
+from muselab.catalog.records import Explainer, Task
 from muselab.catalog.taxonomy import cue_re, family
-from muselab.context import Context, Source
+from muselab.context import Context
 from muselab.search.tasks import TaskGuess
-from muselab.text import asked_scale, domains_in, normalise
+from muselab.text import asked_scale, domains_in, normalise, sentences
+
+SHORT, FULL = "short", "full"
+SHORT_STAGES = 8  # a template's stages shown in a short answer
+SHORT_SENTENCES = 3  # of an explainer's mechanism, in a short answer (full: all of it)
 
 
 def describe_goal(question: str, task: Task) -> str:
@@ -26,29 +37,50 @@ def describe_goal(question: str, task: Task) -> str:
     return goal
 
 
+def lead_text(question: str, task: Task) -> str:
+    """Without an explainer, what answers the question best: the task's paragraph on the aspect asked about
+    (mixing styles, anime upscaling), else the task's own explanation."""
+    aspects = matching_aspects(question, task, 1)
+    return aspects[0] if aspects else task.how_it_works
+
+
+def in_short(question: str, task: Task, explainers: list[Explainer]) -> str:
+    """The plain answer: the first explainer's, else the opening of the lead text."""
+    if explainers:
+        return explainers[0].answer.strip()
+    return " ".join(sentences(lead_text(question, task))[:3])
+
+
 def task_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[str, Task],
-              show_confidence: bool = False, named=None) -> str:
+              show_confidence: bool = False, named=None, explainers: list[Explainer] = ()) -> str:
     t = guess.task
     parent = tasks.get(t.parent) if t.parent else None
-    lines = ["## 1. Task", ""]
     where = f", part of {parent.name.lower()}" if parent else ""
     confidence = f" Identified with confidence {guess.confidence:.2f}." if show_confidence else ""
-    lines.append(f"**{t.name}** (`{t.id}`{where}). {t.definition}{confidence}")
-    lines.append("")
-    lines.append(f"In your terms: {describe_goal(ctx.question, t)}.")
-    if guess.close and guess.runner_up:
+    lines = ["## 1. Task", "", f"**{t.name}** (`{t.id}`{where}). {t.definition}{confidence}"]
+    if guess.second is not None:
+        first, then = (guess.second, t) if guess.second_first else (t, guess.second)
+        lines += ["", f"Your question asks for two things, in this order: **{first.name.lower()}** "
+                      f"(`{first.id}`), then **{then.name.lower()}** (`{then.id}`). This answer follows "
+                      f"{t.name.lower()}; {guess.second.name.lower()} is a second step with its own models."]
+    elif guess.close and guess.runner_up:
         lines += ["", f"The question also reads partly as **{guess.runner_up.name.lower()}**; "
                       f"the answer follows {t.name.lower()}, the closer match."]
-    lines += named_lines(named, fits, t, tasks)
+    short = in_short(ctx.question, t, explainers)
+    if short:
+        lines += ["", f"**In short:** {short}"]
+    if not short:
+        lines += ["", f"In your terms: {describe_goal(ctx.question, t)}."]
+    lines += named_lines(named, fits, t)
     for f in fits:
         if not f.fits:
-            lines += ["", f"**Model fit:** the recommended model {f.source.name} is a {f.task.name.lower()} model, "
-                          f"so it does not fit this task directly: it does not perform {t.name.lower()}. "
-                          f"The task needs {t.needs}. Section 2 shows what the model can still do."]
+            lines += ["", f"**Model fit:** {shown_name(f)} is a {f.task.name.lower()} model, so it does not "
+                          f"perform {t.name.lower()} itself. The task needs {t.needs}. Section 2 shows what "
+                          "it can still do."]
     return "\n".join(lines)
 
 
-def named_lines(named, fits: list[ModelFit], t: Task, tasks: dict[str, Task]) -> list[str]:
+def named_lines(named, fits: list[ModelFit], t: Task) -> list[str]:
     """What the answer says of the models the question names: recommended first, not able to do what is
     asked, or not in the catalog at all."""
     if not named:
@@ -60,7 +92,7 @@ def named_lines(named, fits: list[ModelFit], t: Task, tasks: dict[str, Task]) ->
         hit = next((given[n.lower()] for n in link.models if n.lower() in given), None)
         if hit is not None:
             lines += ["", f"**The model you named:** {link.text} is in muselab's catalog ({link.family}); "
-                          f"{hit.source.name} is recommended first, and section 2 shows how it does this."]
+                          f"{shown_name(hit)} is recommended first, and section 2 shows how it works."]
         elif link.models:
             lines += ["", f"**The model you named:** {link.text} is in muselab's catalog ({link.family}), but "
                           f"none of its models does {t.name.lower()}, so the models below are ones that do."]
@@ -70,64 +102,84 @@ def named_lines(named, fits: list[ModelFit], t: Task, tasks: dict[str, Task]) ->
     return lines
 
 
-def chain(wf: Chain, model_name: str) -> str:
-    inner = " → ".join(wf.steps)
-    return f"{wf.input} → **{model_name}** [{inner}] → {wf.output}"
-
-
-def template_lines(card: dict) -> list[str]:
+def template_lines(card: dict, full: bool = False) -> list[str]:
     """The real graph that runs the model: the ComfyUI template `--workflow` hands over."""
-    where = ("it calls a partner API (a paid service) from ComfyUI" if card["api"] else
-             "it runs on a ComfyUI server with a GPU (`muselab run FILE --on` and the server's address)")
-    files = card["files"]
-    return ["", f"**As a ComfyUI workflow:** the template *{card['title']}* (`{card['id']}`) runs it in these stages: "
-                f"{' → '.join(card['stages'])}.",
-            "", f"`--workflow FILE` writes this graph with its inputs to fill; it needs {len(files)} model file(s) "
-                f"(`muselab workflow models FILE` lists them with their folders and download links), and {where}."]
+    where = "calls a partner API (a paid service)" if card["api"] else "runs on a ComfyUI server with a GPU"
+    stages = card["stages"] if full or len(card["stages"]) <= SHORT_STAGES else \
+        card["stages"][:SHORT_STAGES - 1] + [f"… ({len(card['stages']) - SHORT_STAGES + 1} more)"]
+    return ["", f"**As a ComfyUI workflow:** the template *{card['title']}* (`{card['id']}`): {' → '.join(stages)}. "
+                f"`--workflow FILE` writes it with its inputs to fill and its {len(card['files'])} model file(s) "
+                f"listed (`muselab workflow models FILE`); it {where} (`muselab run FILE --on`)."]
 
 
 def workflow_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[str, Task],
-                  template: dict | None = None) -> str:
-    qt = guess.task
+                  template: dict | None = None, explainers: list[Explainer] = (), detail: str = SHORT) -> str:
+    qt, full = guess.task, detail == FULL
     lines = ["## 2. Workflow (input → model → output)"]
     if shown_task_block(qt, fits):
-        # a help topic, or a given model does not do the task: first show the chain the task itself needs
+        # a help topic, or a given model does not do the task: first the chain the task itself needs
         what = "what to do" if not qt.generative else f"a {qt.name.lower()} model"
         lines += ["", f"### {qt.name}", "",
-                  f"{qt.workflow.input} → **{what}** [{' → '.join(qt.workflow.steps)}] → {qt.workflow.output}",
-                  "", f"**How it works.** {qt.how_it_works}"]
-        for text in matching_aspects(ctx.question, qt):
-            lines += ["", text]
-    explained: dict[str, str] = {}  # task id -> the first model whose section explains it
-    for f in fits:
-        wf = (f.record.workflow if f.record else None) or f.task.workflow or qt.workflow
-        title = f.record.category if f.record and f.record.category else f.task.name
-        lines += ["", f"### {f.source.name}", f"*{title}*", ""]
-        first = f.task.id not in explained
-        if wf:
-            lines.append(chain(wf, f.source.name))
-            lines += ["", f"- **Input:** {wf.input}", f"- **Output:** {wf.output}"]
-            if wf.settings and (first or f.record and f.record.workflow):
-                lines.append(f"- **Settings that matter:** {'; '.join(wf.settings)}.")
-            elif wf.settings:
-                lines.append(f"- **Settings that matter:** as for {explained[f.task.id]}.")
-        if first:
-            explained[f.task.id] = f.source.name
-            if f.task.how_it_works and not (f.task.id == qt.id and qt.id in shown_task_block(qt, fits)):
-                lines += ["", f"**How it works.** {f.task.how_it_works}"]
-                for text in matching_aspects(ctx.question, f.task):
-                    lines += ["", text]
-        if not f.fits:
-            lines += ["", mismatch_text(f, qt, tasks)]
-        if f.inferred:
-            lines += ["", f"*{f.source.name} is not in muselab's catalog; its task was read from its name.*"]
+                  f"{qt.workflow.input} → **{what}** [{' → '.join(qt.workflow.steps)}] → {qt.workflow.output}"]
+    first_of: dict[str, str] = {}
+    for i, f in enumerate(fits):
+        lines += model_lines(f, qt, tasks, first_of, full or i == 0, full, lead=i == 0)
         if template and f.record and f.record.name == template["model"]:
-            lines += template_lines(template)
+            lines += template_lines(template, full)
+    lines += mechanism_lines(ctx, qt, explainers, full)
     return "\n".join(lines)
 
 
+def model_lines(f: ModelFit, qt: Task, tasks: dict[str, Task], first_of: dict[str, str], settings: bool,
+                full: bool, lead: bool = True) -> list[str]:
+    """A model's section: its name and id, its own chain, what it is; the first model (or every one, in
+    full detail) also its architecture and settings."""
+    name = shown_name(f)
+    lines = ["", f"### {name}", identity_line(f), ""]
+    wf, arch = own_chain(f)
+    if wf:
+        lines.append(chain_line(wf, name))
+    else:
+        lines += [io_line(f, name), "", "*Its architecture is not in muselab's catalog, so only what goes in and "
+                                        "comes out is shown.*"]
+    about = what_it_is(f, 3 if full else 1)
+    if about:
+        lines += ["", about]
+    if arch and (lead or full):
+        lines += ["", architecture_note(arch, first_of, name, full)]
+    if wf and wf.settings and settings:
+        lines += ["", f"- **Settings that matter:** {'; '.join(wf.settings)}."]
+    if not f.fits:
+        lines += ["", mismatch_text(f, qt, tasks)]
+    if f.inferred:
+        lines += ["", f"*{f.source.name} is not in muselab's catalog; its task was read from its name.*"]
+    return lines
+
+
+def mechanism_lines(ctx: Context, qt: Task, explainers: list[Explainer], full: bool) -> list[str]:
+    """How it works: the explainer's mechanism, settings and failure modes, else the task's explanation."""
+    lines = ["", "### How it works", ""]
+    if not explainers:
+        lead = lead_text(ctx.question, qt)
+        rest = " ".join(sentences(lead)[3:])
+        if lead != qt.how_it_works:  # the aspect led: the task's own explanation follows
+            rest += " " + (qt.how_it_works if full else " ".join(sentences(qt.how_it_works)[:SHORT_SENTENCES]))
+        for text in matching_aspects(ctx.question, qt, 2)[1:] if full else []:
+            rest += "\n\n" + text
+        return lines + [rest.strip()] if rest.strip() else []
+    e = explainers[0]
+    lines.append(e.details.strip() if full else " ".join(sentences(e.details)[:SHORT_SENTENCES]))
+    if e.settings:
+        lines += ["", "**Typical settings:**"] + [f"- {s}" for s in e.settings[: None if full else 2]]
+    if e.failures:
+        lines += ["", "**What goes wrong, and the fix:**"] + [f"- {s}" for s in e.failures[: None if full else 2]]
+    for other in explainers[1:] if full else []:
+        lines += ["", f"**{other.title}.** {other.answer.strip()}"]
+    return lines
+
+
 def shown_task_block(qt: Task, fits: list[ModelFit]) -> set[str]:
-    """The question's task gets its own section when it is a help topic or a given model does not do it."""
+    """The question's task gets its own chain when it is a help topic or a given model does not do it."""
     return {qt.id} if qt.workflow and (not qt.generative or not fits or not all(f.fits for f in fits)) else set()
 
 
@@ -147,48 +199,9 @@ def mismatch_text(f: ModelFit, qt: Task, tasks: dict[str, Task]) -> str:
         can = f.task.substitutes.get(tid)
         if can:
             break
-    lines = [f"**Does it fit the question?** No. {f.source.name} is a {f.task.name.lower()} model; "
+    lines = [f"**Does it fit the question?** No. {shown_name(f)} is a {f.task.name.lower()} model; "
              f"the question is about {qt.name.lower()}."]
     lines.append(f"What it can still do: {can}" if can else
                  f"It cannot perform {qt.name.lower()} itself; it can only be one stage around a model that does.")
-    lines.append(f"What the task needs is {qt.needs} (the chain under {qt.name} above).")
+    lines.append(f"What the task needs is {qt.needs}.")
     return "\n".join(lines)
-
-
-def sources_part(fits: list[ModelFit], notes: list[SourceNote], qt: Task) -> str:
-    lines = ["## 3. Papers and tools", "", "Ordered by relevance to the question; only the sources given were used.", ""]
-    lines.append("**Tools (recommended models)**" if fits else "**Tools:** no model was recommended.")
-    for f in fits:
-        links = "; ".join(_labelled_links(f.source)) or "no link given"
-        summary = f.source.summary or (f.record.summary if f.record else "")
-        fit = "fits the task" if f.fits else f"does not fit {qt.name.lower()} directly (see section 2)"
-        lines.append(f"- **{f.source.name}** ({links}). {summary} It is the recommended model; it {fit}.".replace("  ", " "))
-    papers = [n for n in notes if n.source.kind == "paper"]
-    if papers:
-        lines += ["", "**Papers**"]
-        for i, n in enumerate(papers, 1):
-            links = "; ".join(_labelled_links(n.source)) or "no link given"
-            said = " ".join(n.sentences)
-            lines.append(f"{i}. **{n.source.name}** ({links}), *{n.level}*. {said} {connection(n, qt)}".rstrip())
-    return "\n".join(lines)
-
-
-def _labelled_links(src: Source) -> list[str]:
-    out = []
-    if src.paper_url:
-        out.append(f"paper: {src.paper_url}")
-    if src.github_url:
-        out.append(f"GitHub: {src.github_url}")
-    out += [f"{k}: {v}" for k, v in src.fields.items() if v.startswith("http")]
-    return out
-
-
-def connection(n: SourceNote, qt: Task) -> str:
-    shared = ", ".join(n.shared[:4])
-    if n.level == "closely related":
-        return f"Why it matters here: it works with the same technique ({shared})."
-    if n.level == "related":
-        return f"Why it matters here: it touches the same ground ({shared})."
-    topic = n.source.name.split(":", 1)[-1].strip() if ":" in n.source.name else n.source.name
-    overlap = f"it shares only “{'”, “'.join(n.shared[:3])}” with the question" if shared else "it shares little with the question"
-    return f"Only loosely related: {overlap}, and its subject ({topic}) is not {qt.name.lower()}."

@@ -29,6 +29,8 @@ class SourceNote:
     level: str  # "closely related" | "related" | "loosely related"
     shared: list[str]
     sentences: list[str]
+    mechanism: str | None = None  # the explainer (title) whose mechanism the paper is a source of
+    on_task: bool = False  # filed under the asked task
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Answer:
     stats: dict = field(default_factory=dict)
     unavailable: str | None = None  # why the chosen backend could not answer (the offline answer stands in)
     template: dict | None = None  # the ComfyUI template the workflow part describes: id, title, model, stages, files
+    explainers: list[str] = field(default_factory=list)  # ids of the mechanism explainers the answer uses
 
     @property
     def question(self) -> str:
@@ -82,6 +85,7 @@ class Answer:
             ],
             "parts": self.parts,
             "template": self.template,
+            "explainers": self.explainers,
             "notices": self.notices,
             "repair": self.repair,
             "stats": self.stats,

@@ -20,7 +20,7 @@ from muselab.catalog.records import Model, NodePack, Paper, Template
 from muselab.catalog.taxonomy import builtin_tasks
 
 DATA = files("muselab.catalog").joinpath("data")
-DATA_FILES = ("taxonomy.toml", "task_examples.toml", "families.toml", "models.toml", "models.json.gz", "papers.jsonl.gz",
+DATA_FILES = ("taxonomy.toml", "task_examples.toml", "families.toml", "architectures.toml", "explainers.toml", "models.toml", "models.json.gz", "papers.jsonl.gz",
               "templates.json.gz", "node_packs.json.gz", "papers.vectors.f16", "papers.vectors.ids.json",
               "models.vectors.f16", "models.vectors.ids.json")
 SPACE = "all-MiniLM-L6-v2"  # the vector space of the shipped embeddings (see muselab.search.embed)

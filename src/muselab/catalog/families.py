@@ -167,3 +167,22 @@ def sub_names(name: str, published: list[str]) -> list[str]:
             if (len(re.sub(r"[^A-Za-z]", "", rest)) >= 5 or name_like(rest)) and rest not in out:
                 out.append(rest)
     return out
+
+
+# file-name chunks that say how the weights are stored, not which model it is
+_STORAGE_RE = re.compile(r"^(?:fp\d+|bf\d+|int\d+|nf4|fp8mixed|mixed|e\d+m\d+(?:fn)?|scaled|convrot|comfy|comfyui|"
+                         r"transformer|repackaged|safetensors|sft|ckpt|pth|gguf|q\d+(?:_k)?(?:_[msl])?|k|ema|emaonly|"
+                         r"pruned|fp|split|files)$", re.I)
+
+
+def readable(stem: str, family: str = "") -> str:
+    """A model file's name as a person reads it: storage details dropped, the family in its own spelling
+    ('ltx-2.5-22b-distilled-transformer-comfy-int8-convrot', 'LTX-2.5' -> 'LTX-2.5 22b distilled')."""
+    chunks = [c for c in _CHUNK_RE.findall(stem.replace("_", " ")) if not _STORAGE_RE.match(c)]
+    if family:
+        key, taken = squash(family), 0
+        while taken < len(chunks) and len(squash("".join(chunks[:taken]))) < len(key):
+            taken += 1
+        if taken and squash("".join(chunks[:taken])) == key:
+            chunks = [family, *chunks[taken:]]
+    return " ".join(chunks) or stem

@@ -1,4 +1,6 @@
-"""The project's knowledge of model families (data/families.toml), applied to catalog records.
+"""The project's own knowledge: model families (data/families.toml), applied to catalog records; the
+architectures their networks have (data/architectures.toml); the mechanisms people ask about
+(data/explainers.toml).
 
 Sources file records by what their format says (a ComfyUI-Manager 'checkpoint'
 is filed as text-to-image); the family knowledge says what the models do, so
@@ -12,13 +14,37 @@ from functools import cache
 from importlib.resources import files
 
 from muselab.catalog.families import find, squash
-from muselab.catalog.records import Model
+from muselab.catalog.records import Architecture, Explainer, Model
+
+
+def _data(name: str) -> dict:
+    return tomllib.loads(files("muselab.catalog").joinpath(f"data/{name}").read_text(encoding="utf-8"))
 
 
 @cache
 def family_knowledge() -> tuple[dict, ...]:
-    raw = tomllib.loads(files("muselab.catalog").joinpath("data/families.toml").read_text(encoding="utf-8"))
-    return tuple(raw.get("family", []))
+    return tuple(_data("families.toml").get("family", []))
+
+
+@cache
+def architectures() -> dict[str, Architecture]:
+    return {a["id"]: Architecture(**a) for a in _data("architectures.toml").get("architecture", [])}
+
+
+@cache
+def explainers() -> tuple[Explainer, ...]:
+    return tuple(Explainer(**e) for e in _data("explainers.toml").get("explainer", []))
+
+
+def architecture_of(m: Model) -> Architecture | None:
+    """The architecture the record names (its family's, or the Open Model Database's id)."""
+    return architectures().get((m.architecture or "").lower())
+
+
+def about_family(m: Model) -> str:
+    """The project's own words on the model's family, if it has any."""
+    entry = knowledge_for(m.family or m.display_name or "")
+    return entry.get("about", "") if entry else ""
 
 
 def knowledge_for(family: str) -> dict | None:

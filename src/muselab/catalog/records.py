@@ -88,6 +88,35 @@ class Model(BaseModel):
         return " ".join(f"{self.display_name or self.name}. {self.category}. {self.summary} {' '.join(self.tags)}".split())
 
 
+class Architecture(BaseModel):
+    """How the networks of one architecture family are built (data/architectures.toml): written once, shown
+    for every model of that family and never for another's."""
+
+    id: str
+    name: str
+    about: str = ""
+    chain: Chain
+    papers: list[str] = Field(default_factory=list, description="arXiv ids of the papers it rests on.")
+
+
+class Explainer(BaseModel):
+    """A mechanism people ask about ('why do hands come out wrong'), explained by the project in its own words
+    (data/explainers.toml): a plain answer first, then the mechanism, settings and failure modes."""
+
+    id: str
+    title: str
+    tasks: list[str] = Field(default_factory=list)
+    cues: list[str] = Field(default_factory=list, description="Phrases in a question that point at it.")
+    answer: str = Field(description="The plain answer, 2-4 sentences.")
+    details: str = ""
+    settings: list[str] = Field(default_factory=list)
+    failures: list[str] = Field(default_factory=list)
+    papers: list[str] = Field(default_factory=list, description="arXiv ids of the papers it rests on.")
+
+    def embed_text(self) -> str:
+        return f"{self.title}. {self.answer}"
+
+
 class Template(BaseModel):
     """A ComfyUI workflow template: a graph a person can load and run, with the model files it needs."""
 

@@ -91,19 +91,33 @@ def cue_re(phrase: str) -> re.Pattern:
     return re.compile(r"(?<![a-z0-9])" + re.escape(normalise(phrase)) + r"(?:s|es)?(?![a-z0-9])")
 
 
-def cue_scores(question: str, tasks: dict[str, Task]) -> dict[str, float]:
-    """Per task, the summed weights of its cues that the question contains."""
+def first_cue(question: str, task: Task) -> int | None:
+    """Where the first of the task's cues stands in the (normalised) question; None if none is there."""
     q = normalise(question)
-    scores: dict[str, float] = {}
+    found = [m.start() for cue in task.cues if normalise(phrase := parse_cue(cue)[0]) in q
+             and (m := cue_re(phrase).search(q))]
+    return min(found) if found else None
+
+
+def cue_scores(question: str, tasks: dict[str, Task]) -> dict[str, float]:
+    """Per task, the summed weights of its cues that the question contains. A cue found only inside a
+    longer cue's match counts for nothing: 'slow' in 'slow motion' is not about slow generation."""
+    q = normalise(question)
+    found = []  # (start, end, task id, cue index, weight)
     for t in tasks.values():
-        total = 0.0
-        for cue in t.cues:
+        for i, cue in enumerate(t.cues):
             phrase, weight = parse_cue(cue)
             # the substring test is cheap and rules out almost every cue before the regex runs
-            if normalise(phrase) in q and cue_re(phrase).search(q):
-                total += weight
-        if total:
-            scores[t.id] = total
+            if normalise(phrase) in q:
+                found += [(m.start(), m.end(), t.id, i, weight) for m in cue_re(phrase).finditer(q)]
+    spans = [(s, e) for s, e, *_ in found]
+    counted: dict[tuple[str, int], float] = {}  # each cue counts once
+    for start, end, tid, i, weight in found:
+        if not any(s <= start and end <= e and e - s > end - start for s, e in spans):
+            counted[tid, i] = weight
+    scores: dict[str, float] = {}
+    for (tid, _), weight in counted.items():
+        scores[tid] = scores.get(tid, 0.0) + weight
     return scores
 
 

@@ -52,7 +52,7 @@ def _write_workflow(state, result, path: Path) -> None:
 @format_option("markdown", "json")
 @answer_options
 @pass_lab
-def answer(state, prompt_file, example, fmt, workflow_file, llm, llm_model, base_url, strict):
+def answer(state, prompt_file, example, fmt, workflow_file, llm, llm_model, base_url, strict, detail):
     """Answer a seed-format prompt: task, workflow, papers and tools.
 
     PROMPT_FILE holds a user question, a '### Recommended AI Models:' list and a
@@ -60,7 +60,7 @@ def answer(state, prompt_file, example, fmt, workflow_file, llm, llm_model, base
     those sources and passes the grounding verifier before it is printed.
     """
     ctx = _prompt(state, prompt_file, example)
-    result = state.lab.answer(ctx, llm=llm, model=llm_model, base_url=base_url, strict=strict)
+    result = state.lab.answer(ctx, llm=llm, model=llm_model, base_url=base_url, strict=strict, detail=detail)
     _show(result, fmt, result.to_dict())
     if workflow_file:
         _write_workflow(state, result, workflow_file)
@@ -78,7 +78,7 @@ def answer(state, prompt_file, example, fmt, workflow_file, llm, llm_model, base
 @answer_options
 @pass_lab
 def ask(state, question, k_models, k_papers, mode, fmt, show_prompt, workflow_file, llm, llm_model, base_url,
-        strict):
+        strict, detail):
     """Answer a free QUESTION from the catalog.
 
     muselab identifies the task (and says so when two tasks are close),
@@ -90,7 +90,8 @@ def ask(state, question, k_models, k_papers, mode, fmt, show_prompt, workflow_fi
     if show_prompt:
         click.echo(lab.retrieve(question, k_models, k_papers, mode).context.to_prompt(), nl=False)
         return
-    result = lab.ask(question, k_models, k_papers, mode, llm=llm, model=llm_model, base_url=base_url, strict=strict)
+    result = lab.ask(question, k_models, k_papers, mode, llm=llm, model=llm_model, base_url=base_url, strict=strict,
+                     detail=detail)
     for message in result.notices:
         note(message)
     _show(result.answer, fmt, result.to_dict())

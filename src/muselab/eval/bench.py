@@ -24,7 +24,8 @@ def load_bench(path: Path, key: str) -> dict:
     return data
 
 
-def eval_papers(store, search, identify_fn, bench: dict, mode: str, progress: bool = True) -> dict:
+def eval_papers(store, search, prepare, bench: dict, mode: str, progress: bool = True) -> dict:
+    """`prepare(question)` gives the search's keyword arguments in task mode (the task, the mechanisms)."""
     queries = bench["queries"]
     rows, by_voice, latency, missing = [], {}, [], 0
     with bar(total=len(queries), desc=f"eval papers ({mode})", unit=" queries", enabled=progress) as pbar:
@@ -34,8 +35,8 @@ def eval_papers(store, search, identify_fn, bench: dict, mode: str, progress: bo
                     raise BadInput(f"benchmark query {q.get('qid', '?')} has no '{key}'")
             missing += sum(1 for r in q["relevant"] if store.paper(r) is None)
             t0 = time.perf_counter()
-            guess = identify_fn(q["question"]) if mode == "task" else None
-            hits = search.search(q["question"], mode=mode, k=100, guess=guess)
+            extra = prepare(q["question"]) if mode == "task" else {}
+            hits = search.search(q["question"], mode=mode, k=100, **extra)
             latency.append(time.perf_counter() - t0)
             m = ranking_metrics([h.id for h in hits], q["relevant"])
             rows.append(m)

@@ -15,6 +15,7 @@ from muselab.catalog.records import Paper
 from muselab.catalog.sources import model_source, paper_source
 from muselab.context import Context, check_question
 from muselab.errors import StoreError
+from muselab.search.explain import explainer_vectors, pick, task_prior
 from muselab.search.index import ensure_model_vectors
 from muselab.search.link import Link, name_index, unknown_names
 from muselab.search.models import Recommendation, model_table, recommend
@@ -36,6 +37,8 @@ class Retrieval:
     notices: list[str] = field(default_factory=list)
     linked: list[Link] = field(default_factory=list)  # the catalog models the question names
     unknown: list[str] = field(default_factory=list)  # names in the question the catalog does not hold
+    explainers: list = field(default_factory=list)  # the mechanisms it asks about (catalog explainers)
+    closeness: dict = field(default_factory=dict)  # paper id -> (cosine with the question, with its subject)
 
 
 def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: int, mode: str = "task") -> Retrieval:
@@ -52,10 +55,13 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
     # 3. models for that task, a named one first when it can do it
     recs = recommend(store, question, guess.task, tasks, qvec=qvec, space=embedder.space, k=k_models,
                      cache_dir=settings.cache_dir, linked=[n for link in links for n in link.models])
-    # 4. papers
+    # 4. the mechanisms it asks about, and the papers
+    explained = explaining(question, guess, qvec, store, embedder, settings.cache_dir)
     search = PaperSearch(store, embedder, settings.cache_dir, task_vectors=task_vectors(store, embedder, settings.cache_dir))
-    hits = search.search(question, mode=mode, k=k_papers, guess=guess, qvec=qvec)
+    hits = search.search(question, mode=mode, k=k_papers, guess=guess, qvec=qvec, explainers=explained)
     papers = [(p, h.score) for h in hits if (p := store.paper(h.id))]
+    close = search.closeness([p.id for p, _ in papers], qvec, guess, explained)
+    explained = [e for e, _ in explained]
     # 5. the Context
     ctx = Context(question=question, models=[model_source(r.model) for r in recs],
                   papers=[paper_source(p) for p, _ in papers])
@@ -63,7 +69,7 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
     if not any(r.fits for r in recs):
         notices.append(f"no model in the catalog fits {guess.task.name.lower()}; the closest ones are shown")
     unknown = unknown_names(question, links, tasks.values(), name_index(store))
-    return Retrieval(ctx, guess, recs, papers, mode, notices, links, unknown)
+    return Retrieval(ctx, guess, recs, papers, mode, notices, links, unknown, explained, close)
 
 
 @dataclass
@@ -82,8 +88,9 @@ def read_question(question: str, store, embedder, cache_dir, tasks=None, vectors
     qvec, avec = embedder.encode([question, asked]) if asked != question else [embedder.encode([question])[0]] * 2
     # `tasks` and `vectors` stand in for the store's when a benchmark holds examples out
     meaning = (vectors or task_vectors(store, embedder, cache_dir)).meaning(avec)
+    mechanism = task_prior(asked, explainer_vectors(store, embedder, cache_dir).meaning(avec))
     guess = identify(asked, tasks or store.tasks(), prior_tasks=linked_tasks(store, links), meaning=meaning,
-                     prior_weights=LINK_PRIOR)
+                     prior_weights=LINK_PRIOR, extra_prior=mechanism)
     return Reading(guess, links, qvec)
 
 
@@ -103,6 +110,21 @@ def linked_tasks(store, links: list[Link]) -> list[str]:
         if found:
             out.append(max(dict.fromkeys(found), key=found.count))
     return out
+
+
+def explaining(question: str, guess, qvec, store, embedder, cache_dir) -> list[tuple]:
+    """(Explainer, its vector) of the mechanisms the question asks about."""
+    vectors = explainer_vectors(store, embedder, cache_dir)
+    return [(e, vectors.vector(e.id)) for e in pick(question, guess.task, vectors.meaning(qvec))]
+
+
+def task_query(store, embedder, cache_dir):
+    """question -> the keyword arguments of PaperSearch.search in task mode, exactly as `ask` reads it."""
+    def prepare(question: str) -> dict:
+        read = read_question(question, store, embedder, cache_dir)
+        return {"guess": read.guess, "qvec": read.qvec,
+                "explainers": explaining(question, read.guess, read.qvec, store, embedder, cache_dir)}
+    return prepare
 
 
 def identifier(store, embedder, cache_dir):

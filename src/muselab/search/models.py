@@ -38,6 +38,7 @@ PART_ROLES = {"vae": -3.0, "text-encoder": -3.0, "image-encoder": -3.0, "audio-e
 NATURAL_PARTS = {"personalization": {"lora"}, "identity-generation": {"lora", "add-on"},
                  "controllable-generation": {"controlnet", "add-on"}, "image-to-image": {"add-on"},
                  "prompt-engineering": {"embedding"}, "acceleration": {"lora"}, "lip-sync": {"add-on"}}
+ESTABLISHED, KNOWN_ARCHITECTURE = 0.7, 0.3
 IMAGE_INPUT = re.compile(r"(?<![a-z])(photo|picture|image|selfie|drawing|sketch|screenshot|still|illustration|"
                          r"render|portrait)s?(?![a-z])")
 
@@ -65,7 +66,7 @@ class ModelTable:
         self.roles = [m.role for m in models]
         top = math.log1p(max((m.popularity or 0) for m in models)) if models else 1.0
         self.prior = np.array([(0.8 if m.runnable else 0.0) + (0.3 if m.summary else 0.0)
-                               + 0.8 * math.log1p(m.popularity or 0) / (top or 1.0) for m in models])
+                               + 0.8 * math.log1p(m.popularity or 0) / (top or 1.0) + established(m) for m in models])
         self.takes_image = np.array(["image" in m.input_modalities for m in models], dtype=float)
         self._index_rows: tuple = (None, None)
 
@@ -74,6 +75,14 @@ class ModelTable:
         if self._index_rows[0] is not index:
             self._index_rows = (index, np.array([self.row.get(i.lower(), -1) for i in index.ids]))
         return self._index_rows[1]
+
+
+def established(m: Model) -> float:
+    """A family the project describes in its own knowledge (data/families.toml), and a known architecture:
+    the signs of a model practitioners use, not a one-off experiment."""
+    from muselab.catalog.knowledge import about_family, architecture_of
+
+    return ESTABLISHED * bool(about_family(m)) + KNOWN_ARCHITECTURE * bool(architecture_of(m))
 
 
 def model_table(store) -> ModelTable:
@@ -87,8 +96,11 @@ def model_scale(m: Model) -> int | None:
 def family_key(m: Model) -> str:
     """Variants of one family are shown once: its family, else the first words of its name
     (AnimeJaNai-v2-Compact ~ AnimeJaNai-v2-UltraCompact)."""
-    if m.family:
-        return squash(m.family)
+    if m.family:  # the family the project knows it by: 'Qwen Image Edit 2511' is Qwen-Image-Edit
+        from muselab.catalog.knowledge import knowledge_for
+
+        entry = knowledge_for(m.family)
+        return squash(entry["match"][0]) if entry else squash(m.family)
     return " ".join(re.findall(r"[a-z]+", (m.display_name or m.name).lower())[:2])
 
 
@@ -161,13 +173,18 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
     named = named_first(table, linked, task, tasks, score)
     out, seen = [], set()
     for r in named + [int(r) for r in candidates(fit, table, score, linked, task.generative)]:
-        if table.families[r] in seen:
+        if same_family(table.families[r], seen):
             continue
         seen.add(table.families[r])
         out.append(Recommendation(table.models[r], float(score[r]), bool(fit[r] > 0) or r in named, r in named))
         if len(out) >= k:
             break
     return out
+
+
+def same_family(key: str, seen: set[str]) -> bool:
+    """A family already shown, or a version of one ('qwenimageedit2511' after 'qwenimageedit')."""
+    return key in seen or any(len(k) >= 4 and (key.startswith(k) or k.startswith(key)) for k in seen if key)
 
 
 def named_first(table: ModelTable, linked: list[str], task: Task, tasks: dict[str, Task], score) -> list[int]:

@@ -76,6 +76,7 @@ def field_share(question: str, field: set[str]) -> float:
     return sum(w in field for w in words) / len(words) if words else 0.0
 
 
+CITED_WEIGHT = 3.0  # the papers a matched explainer rests on: the works practitioners cite for that mechanism
 SECOND_TASK = 0.5  # how much the runner-up task's bridge counts, times its score relative to the top task's
 
 
@@ -149,7 +150,10 @@ class PaperSearch:
 
     # -- modes ---------------------------------------------------------------
 
-    def search(self, question: str, mode: str = "task", k: int = 10, guess=None, qvec=None) -> list[Hit]:
+    def search(self, question: str, mode: str = "task", k: int = 10, guess=None, qvec=None,
+               explainers=()) -> list[Hit]:
+        """`explainers`: (Explainer, its vector) of the mechanisms the question is about (task mode): the
+        papers each rests on are ranked on their own, and the question is bridged to its meaning."""
         if mode == "lexical":
             return self._hits(self.bm25_scores(question), k)
         if qvec is None:
@@ -164,6 +168,7 @@ class PaperSearch:
             for task, weight in hedged_tasks(guess):
                 rankings += [(r, weight) for r in self.task_rankings(question, w * q_bm25, w * q_dense, task,
                                                                      self.store.tasks())]
+            rankings += self.explainer_rankings(explainers, w * q_dense)
         fused = fuse(rankings, len(self.universe()))
         hits = self._hits(fused, max(k, 10) + 40)
         if mode == "task":
@@ -181,6 +186,36 @@ class PaperSearch:
         expanded = q_bm25 + self.bm25_scores(" ".join(extra))
         bridged = q_dense + self.task_dense(task, parent)
         return [ranking(expanded), ranking(bridged)]
+
+    def explainer_rankings(self, explainers, q_dense: np.ndarray) -> list[tuple[np.ndarray, float]]:
+        """The papers a matched explainer rests on (first explainer first), and the question's vector moved
+        towards the explainer's meaning: the field's canonical works for the mechanism asked about."""
+        if not explainers:
+            return []
+        where = {i: p for p, i in enumerate(self.universe())}
+        cited = np.zeros(len(where))
+        for rank, (e, _) in enumerate(explainers):
+            for j, pid in enumerate(e.papers):
+                if pid in where:
+                    cited[where[pid]] = max(cited[where[pid]], 1.0 / (1 + rank) - 0.01 * j)
+        out = [(ranking(cited), CITED_WEIGHT)]
+        for e, vec in explainers:
+            out.append((ranking(q_dense + self.dense_scores(vec)), 1.0))
+        return out
+
+    def closeness(self, ids: list[str], qvec, guess, explainers=()) -> dict[str, tuple[float, float]]:
+        """Per paper: (cosine with the question, cosine with what it asks about: the task's description or
+        the mechanism's explainer, whichever is higher) -- what its relevance label rests on."""
+        index = self.vectors()
+        tv = self.task_vectors
+        about = [tv.description(guess.task.id)] if tv and guess and guess.task.id in tv.position else []
+        about += [vec for _, vec in explainers]
+        out = {}
+        for pid in ids:
+            v = index.vector(pid)
+            if v is not None:
+                out[pid] = (float(v @ qvec), max((float(v @ a) for a in about), default=0.0))
+        return out
 
     def _hits(self, scores: np.ndarray, k: int) -> list[Hit]:
         ids = self.universe()

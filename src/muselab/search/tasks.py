@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from muselab.catalog.records import Task
-from muselab.catalog.taxonomy import cue_scores, family, task_text
+from muselab.catalog.taxonomy import cue_scores, family, first_cue, task_text
 
 
 @dataclass
@@ -24,6 +24,8 @@ class TaskGuess:
     runner_up: Task | None = None
     close: bool = False
     scores: dict[str, float] = field(default_factory=dict)
+    second: Task | None = None  # a two-part question's other task ("restore and colorize")
+    second_first: bool = False  # the question asks for the second task before the first
 
     def to_dict(self) -> dict:
         return {
@@ -32,6 +34,7 @@ class TaskGuess:
             "confidence": round(self.confidence, 3),
             "runner_up": self.runner_up.id if self.runner_up else None,
             "close": self.close,
+            "second": self.second.id if self.second else None,
         }
 
 
@@ -47,16 +50,21 @@ def identify(
     meaning: dict[str, float] | None = None,
     meaning_weight: float = 6.0,
     prior_weights: tuple[float, float] = (PRIOR_SELF, PRIOR_FAMILY),
+    extra_prior: dict[str, float] | None = None,
 ) -> TaskGuess:
     """Pick the best task. `meaning` holds per-task similarities in [0, 1] when an embedder ran;
     `prior_tasks` are tasks the given (or named) models do, weighed for themselves and their family."""
     scores = cue_scores(question, tasks)
+    lexical = dict(scores)
     for tid in prior_tasks or []:
         if tid not in tasks:
             continue
         for fid in family(tid, tasks):
             bonus = prior_weights[0] if fid == tid else prior_weights[1]
             scores[fid] = scores.get(fid, 0.0) + bonus
+    for tid, weight in (extra_prior or {}).items():
+        if tid in tasks:
+            scores[tid] = scores.get(tid, 0.0) + weight
     for tid, sim in (meaning or {}).items():
         scores[tid] = scores.get(tid, 0.0) + meaning_weight * sim
     if not scores:
@@ -68,13 +76,33 @@ def identify(
     # a runner-up in the top task's own family is a refinement, not a rival
     rival = next(((tid, s) for tid, s in ranked[1:] if tid not in family(top_id, tasks)), (None, 0.0))
     confidence = top / (top + rival[1] + 1.0)
-    return TaskGuess(
+    guess = TaskGuess(
         task=tasks[top_id],
         confidence=confidence,
         runner_up=tasks[rival[0]] if rival[0] else (tasks[second_id] if second_id else None),
         close=bool(rival[0]) and rival[1] >= 0.8 * top,
         scores=dict(ranked),
     )
+    return two_part(question, guess, tasks, lexical)
+
+
+SECOND_SHARE = 0.5  # a second task's score, relative to the first's, for a two-part question
+
+
+def two_part(question: str, guess: TaskGuess, tasks: dict[str, Task], lexical: dict[str, float]) -> TaskGuess:
+    """A question that names two tasks in its own words ('restore and colorize this photo'): both are kept,
+    in the order it asks for them. The rival needs cues of its own, not only a similar meaning, and as many
+    as half the first task's."""
+    rival = guess.runner_up
+    if rival is None or lexical.get(guess.task.id, 0) < 1 or lexical.get(rival.id, 0) < 1 \
+            or lexical[rival.id] < SECOND_SHARE * lexical[guess.task.id] \
+            or rival.id in family(guess.task.id, tasks) \
+            or guess.scores.get(rival.id, 0.0) < SECOND_SHARE * guess.scores.get(guess.task.id, 0.0):
+        return guess
+    here, there = first_cue(question, guess.task), first_cue(question, rival)
+    guess.second = rival
+    guess.second_first = here is not None and there is not None and there < here
+    return guess
 
 
 # -- meaning: similarity to each task's examples and definition ---------------------

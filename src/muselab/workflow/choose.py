@@ -24,8 +24,8 @@ from muselab.errors import MuselabError
 from muselab.workflow.build import can_run_here, workflow_for as native_workflow
 from muselab.workflow.graph import Workflow
 
-IMAGE_WORDS = re.compile(r"\b(?:image|images|photo|photos|picture|pictures|still|stills|frame|portrait|drawing|"
-                         r"illustration|selfie|screenshot|i2v|img2vid|img2img|my (?:art|render|scan))\b", re.I)
+IMAGE_WORDS = re.compile(r"\b(?:image|photo|picture|still|frame|portrait|drawing|illustration|selfie|screenshot|"
+                         r"painting|artwork|render|scan)s?\b|\b(?:i2v|img2vid|img2img|my art)\b", re.I)
 GENERIC_WORDS = frozenset("a an and the to of in on with for from by image images video videos text model models "
                           "basic api dev default workflow".split())
 
@@ -45,6 +45,15 @@ def template_families(store) -> dict[str, frozenset[str]]:
     return store.derived("template_families", ("templates", "models"), build)
 
 
+def variant_word(word: str) -> bool:
+    """A word of the question that can name a template's variant: with a digit ('14b', 'i2v', '2509') or
+    not an everyday word ('kontext', 'schnell'); 'frames' or 'video' never."""
+    from muselab.search.link import everyday_words, is_everyday
+
+    return len(word) > 1 and word not in GENERIC_WORDS and (any(c.isdigit() for c in word)
+                                                            or not is_everyday(word, everyday_words()))
+
+
 def _templates(store) -> list[Template]:
     return store.derived("template_list", ("templates",), store.templates)
 
@@ -58,7 +67,7 @@ def template_score(t: Template, m: Model, families: frozenset[str], question: st
     uses = m.name in t.models or t.id in (m.templates or [])
     if not uses and fam not in families:
         return -1.0
-    score = 4.0 if uses else 2.5
+    score = 3.5 if uses else 2.5
     score += 3.0 if t.tasks and t.tasks[0] in tasks else (1.5 if tasks & set(t.tasks) else 0.0)
     wants_image = bool(IMAGE_WORDS.search(question)) or bool(task and "image" in task.input_modalities
                                                               and "text" not in task.input_modalities)
@@ -66,9 +75,11 @@ def template_score(t: Template, m: Model, families: frozenset[str], question: st
         score += 1.5 if "image" in t.input_modalities else -1.0
     elif t.input_modalities and set(t.input_modalities) <= {"text"}:
         score += 1.0
+    elif "image" in t.input_modalities:
+        score -= 1.5  # it needs a picture the question does not have
     if t.api and m.role != "api":
         score -= 3.0
-    said = {w for w in re.findall(r"[a-z0-9.]+", question.lower()) if len(w) > 1} - GENERIC_WORDS
+    said = {w for w in re.findall(r"[a-z0-9.]+", question.lower()) if variant_word(w)}
     score += 0.75 * len(said & set(re.split(r"[_\-]", t.id.lower())))
     return score + 0.3 * math.log10(1 + max(t.usage, 0))
 

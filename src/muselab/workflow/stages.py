@@ -5,7 +5,7 @@ graph's nodes in the order their links make them run, a subgraph's nodes where i
 instance stands, muted and bypassed nodes left out, and so are the helpers that only pass
 values along (primitives, switches, reroutes, notes). The inputs and model loaders come
 first. A loader shows the file it loads;
-repeated stages are counted ("KSamplerAdvanced ×2": Wan 2.2's two experts).
+a repeated stage is listed once, counted ("KSamplerAdvanced ×2": Wan 2.2's two experts).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ HELPERS = re.compile(r"^(?:Reroute|Note|MarkdownNote|PrimitiveNode|Primitive\w*|
                      r"GetNode|SetNode|StringConcatenate|easy \w+)$")
 FILE_VALUE = re.compile(r"\.(?:safetensors|sft|ckpt|pt|pth|bin|gguf|onnx)$", re.I)
 SKIPPED_MODES = (2, 4)
+MAX_STAGES = 16  # a longer graph is cut, saying how many stages follow
 
 
 def _links(graph: dict) -> list[tuple]:
@@ -79,11 +80,9 @@ def _rank(node: dict) -> int:
 def template_stages(graph: dict) -> list[str]:
     """The template's stages in running order, helpers left out, repeats counted."""
     subgraphs = {s.get("id"): s for s in (graph.get("definitions") or {}).get("subgraphs") or [] if isinstance(s, dict)}
-    stages: list[list] = []
+    counts: dict[str, int] = {}  # label -> how many times, in the order first seen
     for node in sorted(_walk(graph, subgraphs), key=_rank):
         label = _label(node)
-        if stages and stages[-1][0] == label:
-            stages[-1][1] += 1
-        else:
-            stages.append([label, 1])
-    return [label if n == 1 else f"{label} ×{n}" for label, n in stages]
+        counts[label] = counts.get(label, 0) + 1
+    stages = [label if n == 1 else f"{label} ×{n}" for label, n in counts.items()]
+    return stages if len(stages) <= MAX_STAGES else stages[:MAX_STAGES - 1] + [f"… ({len(stages) - MAX_STAGES + 1} more)"]

@@ -20,7 +20,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from muselab.catalog.families import aliases_for, family_of, matching, sub_names
+from muselab.catalog.families import aliases_for, family_of, matching, readable, sub_names
 from muselab.catalog.ingest import Records
 from muselab.catalog.ingest.template_parts import (FOLDER_TASKS, ROLES, model_files, node_types, role_of,
                                                    tasks_of, unknown_node_types)
@@ -186,7 +186,7 @@ def file_models(template: Template, pkg: Package) -> list[Model]:
         role = role_of(f.get("directory", ""))
         ios = [io_of(u) for u in users]
         out.append(Model(
-            name=f"{_prefix(task)}-{slug(stem)}", display_name=stem.replace("_", " "), task=task,
+            name=f"{_prefix(task)}-{slug(stem)}", display_name=readable(stem, family), task=task,
             category=f"{ROLES.get(role, role)} ({f.get('directory')})" + (f" of {family}" if family else ""),
             input_modalities=sorted({m for i, _ in ios for m in i}), output_modalities=sorted({m for _, o in ios for m in o}),
             summary=_summary(role, family, users), weights_url=f.get("url"), hf_url=_hf_repo(f.get("url")),
@@ -231,11 +231,11 @@ def commonest(items: list[str]) -> str | None:
 
 
 def _summary(role: str, family: str, users: list[dict]) -> str:
+    """What the catalog can say of a file from the templates: what it is, and which templates use it (a
+    template's own description is about the whole workflow, never about one of its files)."""
     titles = ", ".join(u.get("title") or u["id"] for u in users[:3])
-    if role == "model" and users and users[0].get("description"):
-        return clean_description(users[0]["description"], 400) + (f" Used by the templates: {titles}." if titles else "")
     what = ROLES.get(role, role)
-    return f"The {what}{f' of {family}' if family else ''}, a part of the templates: {titles}."
+    return f"The {what}{f' of {family}' if family else ''} that ComfyUI's templates load; used by: {titles}."
 
 
 def _prefix(task_id: str) -> str:

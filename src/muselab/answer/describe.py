@@ -1,0 +1,77 @@
+"""What the answer says about each recommended model, from that model's own record.
+
+A model is shown under its readable name, with its catalog id once. Its chain (input → stages →
+output) is its record's own, else its architecture family's (catalog data/architectures.toml);
+a model whose architecture the catalog does not record gets only what goes in and what comes
+out: never the task's generic chain, which would describe another family's network. An
+architecture is explained once per answer; the next model of the same family points back.
+"""
+
+from __future__ import annotations
+
+from muselab.answer.result import ModelFit
+from muselab.catalog.knowledge import about_family, architecture_of
+from muselab.catalog.records import Architecture, Chain
+from muselab.text import sentences
+
+ROLES = {"model": "", "": "", "lora": "a LoRA add-on", "controlnet": "a ControlNet add-on", "vae": "a VAE (a part)",
+         "text-encoder": "a text encoder (a part)", "image-encoder": "an image encoder (a part)",
+         "add-on": "an add-on", "api": "a partner service, run through its API"}
+
+
+def shown_name(f: ModelFit) -> str:
+    """The readable name: the record's display name, else the given name."""
+    return (f.record.display_name if f.record and f.record.display_name else "") or f.source.name
+
+
+def own_chain(f: ModelFit) -> tuple[Chain | None, Architecture | None]:
+    """The model's chain and architecture: its record's own chain first, else its architecture's."""
+    arch = architecture_of(f.record) if f.record else None
+    if f.record and f.record.workflow:
+        return f.record.workflow, arch
+    return (arch.chain if arch else None), arch
+
+
+def chain_line(wf: Chain, name: str) -> str:
+    inner = " → ".join(wf.steps)
+    return f"{wf.input} → **{name}** [{inner}] → {wf.output}" if inner else f"{wf.input} → **{name}** → {wf.output}"
+
+
+MEDIA = {"text": "text (TEXT)", "image": "image (IMAGE)", "video": "video (VIDEO)", "audio": "audio (AUDIO)",
+         "3d": "3D model (MESH)", "mask": "mask (MASK)", "pose": "pose (IMAGE)", "depth": "depth map (IMAGE)"}
+
+
+def io_line(f: ModelFit, name: str) -> str:
+    """Only what goes in and comes out: the record's modalities, else its task's (never a chain's details,
+    which belong to one architecture)."""
+    def media(kinds: list[str]) -> str:
+        return " and ".join(MEDIA.get(k, k) for k in kinds)
+
+    ins = (f.record.input_modalities if f.record else []) or f.task.input_modalities
+    outs = (f.record.output_modalities if f.record else []) or f.task.output_modalities
+    return f"{media(ins) or 'input'} → **{name}** → {media(outs) or 'output'}"
+
+
+def identity_line(f: ModelFit) -> str:
+    """Catalog id, family and the part it plays: '`SR-4x-UltraSharp` · UltraSharp · upscaler model'."""
+    bits = [f"`{f.source.name}`"]
+    if f.record and f.record.family and f.record.family.lower() not in f.source.name.lower():
+        bits.append(f"family {f.record.family}")
+    role = ROLES.get(f.record.role, f.record.role) if f.record else "not in muselab's catalog"
+    bits.append(role or f"{f.task.name.lower()} model")
+    return " · ".join(bits)
+
+
+def what_it_is(f: ModelFit, limit: int = 2) -> str:
+    """A short description: the project's words on its family, else the record's or the source's summary."""
+    text = (about_family(f.record) if f.record else "") or f.source.summary or (f.record.summary if f.record else "")
+    return " ".join(sentences(text)[:limit]) if text else ""
+
+
+def architecture_note(arch: Architecture, first_of: dict[str, str], name: str, full: bool) -> str:
+    """The architecture, explained the first time it appears; later models of it point back."""
+    if arch.id in first_of:
+        return f"*{arch.name}:* the same architecture as {first_of[arch.id]}, above."
+    first_of[arch.id] = name
+    about = arch.about if full else sentences(arch.about)[0]
+    return f"*{arch.name}.* {about}"

@@ -1,0 +1,57 @@
+"""The sources part: the recommended models as tools, then the papers by relevance, each with its links
+and a line on why it matters that names the task or mechanism it is about."""
+
+from __future__ import annotations
+
+from muselab.answer.describe import shown_name, what_it_is
+from muselab.answer.result import ModelFit, SourceNote
+from muselab.catalog.records import Task
+from muselab.context import Source
+
+
+def sources_part(fits: list[ModelFit], notes: list[SourceNote], qt: Task, detail: str = "short") -> str:
+    full = detail == "full"
+    lines = ["## 3. Papers and tools", ""]
+    if full:
+        lines += ["Ordered by relevance to the question; only the sources given were used.", ""]
+    lines.append("**Tools (recommended models)**" if fits else "**Tools:** no model was recommended.")
+    for f in fits:
+        links = "; ".join(labelled_links(f.source)) or "the catalog gives no link for it"
+        fit = "" if f.fits else f" It does not perform {qt.name.lower()} itself (see section 2)."
+        said = f" {what_it_is(f, 2)}" if full else ""  # section 2 has already said what it is
+        lines.append(f"- **{shown_name(f)}** ({links}).{said}{fit}".rstrip())
+    papers = [n for n in notes if n.source.kind == "paper"]
+    if papers:
+        lines += ["", "**Papers**"]
+        for i, n in enumerate(papers, 1):
+            links = "; ".join(labelled_links(n.source)) or "the catalog gives no link for it"
+            said = f" {' '.join(n.sentences)}" if full else ""  # short: why it matters says enough
+            lines.append(f"{i}. **{n.source.name}** ({links}), *{n.level}*.{said} {connection(n, qt)}".rstrip())
+    return "\n".join(lines)
+
+
+def labelled_links(src: Source) -> list[str]:
+    out = []
+    if src.paper_url:
+        out.append(f"paper: {src.paper_url}")
+    if src.github_url:
+        out.append(f"GitHub: {src.github_url}")
+    out += [f"{k}: {v}" for k, v in src.fields.items() if v.startswith("http")]
+    return out
+
+
+def connection(n: SourceNote, qt: Task) -> str:
+    """Why the paper matters, naming the mechanism or task it is about."""
+    shared = ", ".join(n.shared[:3])
+    if n.mechanism:
+        what = n.mechanism[:1].lower() + n.mechanism[1:]
+        return f"Why it matters here: it is one of the works behind the mechanism asked about ({what})."
+    if n.on_task:
+        return f"Why it matters here: it is a paper on {qt.name.lower()}" + (f" ({shared})." if shared else ".")
+    if n.level == "closely related":
+        return f"Why it matters here: it addresses {qt.name.lower()} directly" + (f" ({shared})." if shared else ".")
+    if n.level == "related":
+        return f"Why it matters here: it touches the same ground" + (f" ({shared})." if shared else ".")
+    topic = n.source.name.split(":", 1)[-1].strip() if ":" in n.source.name else n.source.name
+    overlap = f"it shares only “{'”, “'.join(n.shared[:3])}” with the question" if shared else "it shares little with the question"
+    return f"Only loosely related: {overlap}, and its subject ({topic}) is not {qt.name.lower()}."

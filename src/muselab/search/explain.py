@@ -1,0 +1,87 @@
+"""Which mechanism explainers (catalog data/explainers.toml) a question is about.
+
+Two signals: the explainer's cues written in the question (cheap, no NumPy: what `answer`
+uses for a given prompt), and, for `ask`, the meaning: the question's similarity to the
+explainer's title and plain answer. A cue alone picks an explainer; similarity alone must be
+clear (MIN_SIMILARITY) and is worth more when the explainer belongs to the identified task.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from muselab.catalog.knowledge import explainers
+from muselab.catalog.records import Explainer, Task
+from muselab.catalog.taxonomy import cue_re
+from muselab.text import normalise
+
+MIN_SIMILARITY = 0.5  # cosine of the question with an explainer's title + answer, on its own
+TASK_BONUS = 0.08  # an explainer filed under the identified task (or its parent)
+LIMIT = 2
+EXPLAINER_PRIOR = 3.0  # how much the clearly asked-about mechanism's task counts in identification
+
+
+def cue_score(question: str, e: Explainer) -> float:
+    """Words of the explainer's cues the question contains (a longer cue says more)."""
+    q = normalise(question)
+    return float(sum(len(c.split()) for c in e.cues if normalise(c) in q and cue_re(c).search(q)))
+
+
+def pick(question: str, task: Task | None = None, meaning: dict[str, float] | None = None,
+         limit: int = LIMIT) -> list[Explainer]:
+    """The explainers a question is about, best first; `meaning` (explainer id -> cosine) from ExplainerVectors.
+    A clear signal picks one alone (a cue of two words or more, or a close meaning); a one-word cue
+    ('anime', 'upscale') only when the explainer belongs to the identified task. With nothing that clear,
+    the explainer of the identified task itself closest in meaning: the task's own mechanism."""
+    own_tasks = {task.id} if task else set()
+    scored, fallback = [], []
+    for e in explainers():
+        cues, own = cue_score(question, e), bool(own_tasks & set(e.tasks))
+        sim = (meaning or {}).get(e.id, 0.0)
+        score = cues + 2 * (sim + (TASK_BONUS if own else 0.0))
+        if cues >= 2 or sim >= MIN_SIMILARITY or (cues and own):
+            scored.append((score, e.id, e))
+        elif own:
+            fallback.append((score + (0.05 if e.tasks[0] == task.id else 0.0), e.id, e))
+    if meaning is None and len(fallback) > 1:
+        fallback = []  # without the meaning there is no telling which of the task's mechanisms is asked about
+    ranked = sorted(scored, key=lambda x: (-x[0], x[1])) or sorted(fallback, key=lambda x: (-x[0], x[1]))[:1]
+    return [e for _, _, e in ranked[:limit]]
+
+
+def task_prior(question: str, meaning: dict[str, float] | None = None) -> dict[str, float]:
+    """The task of the mechanism a question clearly asks about ('why six fingers' is about generating
+    images, not about which model made one), as a prior for task identification."""
+    chosen = pick(question, None, meaning, limit=1)
+    return {chosen[0].tasks[0]: EXPLAINER_PRIOR} if chosen and chosen[0].tasks else {}
+
+
+class ExplainerVectors:
+    """Embeddings of every explainer's title and answer, cached on disk per explainer file and embedder."""
+
+    def __init__(self, embedder, cache_dir: Path):
+        import hashlib
+
+        import numpy as np
+
+        items = explainers()
+        digest = hashlib.sha1("\n".join(e.embed_text() for e in items).encode()).hexdigest()[:12]
+        path = Path(cache_dir) / f"explainer-vectors-{digest}-{embedder.name}.npy"
+        if path.is_file():
+            self.matrix = np.load(path)
+        else:
+            self.matrix = embedder.encode([e.embed_text() for e in items])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, self.matrix)
+        self.ids = [e.id for e in items]
+
+    def vector(self, explainer_id: str):
+        return self.matrix[self.ids.index(explainer_id)]
+
+    def meaning(self, qvec) -> dict[str, float]:
+        return dict(zip(self.ids, (self.matrix @ qvec).tolist()))
+
+
+def explainer_vectors(store, embedder, cache_dir) -> ExplainerVectors:
+    return store.derived(("explainer_vectors", embedder.name, str(cache_dir)), ("builtin",),
+                         lambda: ExplainerVectors(embedder, cache_dir))
