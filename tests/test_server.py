@@ -147,6 +147,20 @@ def test_a_run_from_upload_to_picture(server):
     assert server.client.get(f"/api/runs/{run_id}/outputs/1").status_code == 404
 
 
+def test_a_text_input_is_a_plain_form_field(server):
+    wf = {"1": {"class_type": "LoadImage", "inputs": {"image": "$image"}},
+          "2": {"class_type": "Text", "inputs": {"text": "$prompt"}},
+          "3": {"class_type": "SaveImage", "inputs": {"images": ["1", 0]}},
+          "meta": {"inputs": {"image": "IMAGE", "prompt": "TEXT"}}}
+    created = server.client.post("/api/runs", data={"workflow": json.dumps(wf), "prompt": "a lighthouse at dusk"},
+                                 files={"image": ("a.png", png(), "image/png")})
+    assert created.status_code == 200, created.text
+    assert wait_done(server, created.json()["run_id"])["state"] == "done"
+    out = server.client.get(f"/api/runs/{created.json()['run_id']}/outputs/0")
+    saved = json.loads(Image.open(io.BytesIO(out.content)).text["workflow"])
+    assert saved["2"]["inputs"]["text"] == "a lighthouse at dusk"
+
+
 @pytest.mark.parametrize("fields, files, status, fragment", [
     ({"workflow": "{not json"}, {}, 400, "the workflow field is not valid JSON"),
     ({"workflow": json.dumps({"1": {"class_type": "LoadImage", "inputs": {"image": "/etc/passwd"}},
@@ -160,7 +174,7 @@ def test_a_run_from_upload_to_picture(server):
      {"image": ("a.png", b"GIF89a not really", "image/png")}, 415, "cannot read image the uploaded file"),
     ({"workflow": json.dumps({"1": {"class_type": "LoadImage", "inputs": {"image": "$image"}},
                               "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0]}}})},
-     {}, 400, "upload the workflow's input(s): image"),
+     {}, 400, "give the workflow's input(s): image"),
 ])
 def test_bad_runs_are_refused_with_json(server, fields, files, status, fragment):
     r = server.client.post("/api/runs", data=fields, files=files or None)

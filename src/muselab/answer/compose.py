@@ -32,8 +32,10 @@ def compose(ctx: Context, store, tasks: dict[str, Task], guess: TaskGuess | None
         guess = identify(ctx.question, tasks, prior_tasks=[t.id for _, _, t, _ in raw])
     qfamily = family(guess.task.id, tasks)
     # for help topics (installation, which model made this) models are context, not candidates
-    fits = [ModelFit(src, rec, task, (can_do(rec, guess.task, tasks) if rec else task.id in qfamily)
-                     or not guess.task.generative, inferred) for src, rec, task, inferred in raw]
+    asked = [guess.task] + ([guess.second] if guess.second else [])  # a two-part question asks for both
+    fits = [ModelFit(src, rec, task, any(can_do(rec, t, tasks) for t in asked) if rec else
+                     task.id in qfamily, inferred) if guess.task.generative else
+            ModelFit(src, rec, task, True, inferred) for src, rec, task, inferred in raw]
     # 3. the mechanisms the question asks about (ask found them by meaning too; here: by its words)
     explainers = hints.explainers if hints else pick(ctx.question, guess.task)
     # 4. rate every given paper: is it about the asked task or mechanism?

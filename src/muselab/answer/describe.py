@@ -24,12 +24,28 @@ def shown_name(f: ModelFit) -> str:
     return (f.record.display_name if f.record and f.record.display_name else "") or f.source.name
 
 
+# an add-on is not its base model's network: it has the architecture of its kind, when the name says which
+ADD_ON_KINDS = (("ip-adapter", "ip-adapter"), ("ipadapter", "ip-adapter"), ("controlnet", "controlnet"),
+                ("control", "controlnet"), ("t2i-adapter", "t2i-adapter"), ("lora", "lora"))
+
+
 def own_chain(f: ModelFit) -> tuple[Chain | None, Architecture | None]:
-    """The model's chain and architecture: its record's own chain first, else its architecture's."""
-    arch = architecture_of(f.record) if f.record else None
-    if f.record and f.record.workflow:
-        return f.record.workflow, arch
+    """The model's chain and architecture: its record's own chain first, else its architecture's. A part or
+    add-on (a LoRA, ControlNet, IP-Adapter, VAE, latent upscaler) never gets its family's main network."""
+    r = f.record
+    if r is None:
+        return None, None
+    arch = architecture_of(r) if r.role in ("model", "", "api") else addon_architecture(r)
+    if r.workflow:
+        return r.workflow, arch
     return (arch.chain if arch else None), arch
+
+
+def addon_architecture(r) -> Architecture | None:
+    from muselab.catalog.knowledge import architectures
+
+    text = f"{r.role} {r.name} {r.display_name}".lower()
+    return next((architectures().get(a) for key, a in ADD_ON_KINDS if key in text and a in architectures()), None)
 
 
 def chain_line(wf: Chain, name: str) -> str:

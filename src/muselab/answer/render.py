@@ -69,6 +69,9 @@ def task_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[
     short = in_short(ctx.question, t, explainers)
     if short:
         lines += ["", f"**In short:** {short}"]
+    then = next((e for e in explainers[1:] if guess.second and guess.second.id in e.tasks), None)
+    if then is not None:
+        lines += ["", f"**Then, {guess.second.name.lower()}:** {then.answer.strip()}"]
     if not short:
         lines += ["", f"In your terms: {describe_goal(ctx.question, t)}."]
     lines += named_lines(named, fits, t)
@@ -142,7 +145,7 @@ def model_lines(f: ModelFit, qt: Task, tasks: dict[str, Task], first_of: dict[st
     else:
         lines += [io_line(f, name), "", "*Its architecture is not in muselab's catalog, so only what goes in and "
                                         "comes out is shown.*"]
-    about = what_it_is(f, 3 if full else 1)
+    about = what_it_is(f, 3 if full else 1) if lead or full or not wf else ""  # a chain says enough of the rest
     if about:
         lines += ["", about]
     if arch and (lead or full):

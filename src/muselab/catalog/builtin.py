@@ -89,7 +89,9 @@ def load_into(store, with_papers: bool = True) -> None:
     names = {m.name.lower() for m in curated}
     generated = [m for m in generated_models() if m.name.lower() not in names]
     with store.transaction():
-        store.conn.execute("DELETE FROM tasks WHERE source = 'builtin'")
+        # a new version replaces the built-in records whole (an upsert keeps a field the new one leaves empty)
+        for table in ("tasks", "models", "templates", "node_packs"):
+            store.conn.execute(f"DELETE FROM {table} WHERE source = 'builtin'")
         store.upsert_tasks(builtin_tasks())
         store.upsert_models([apply_knowledge(m) for m in generated + curated])
         store.upsert_templates(templates())

@@ -61,7 +61,9 @@ def apply_knowledge(m: Model) -> Model:
     entry = knowledge_for(m.family or m.display_name or "")
     if entry is None:
         return m
-    update = {k: entry[k] for k in ("task", "architecture") if entry.get(k)}
-    if entry.get("capabilities"):
-        update["capabilities"] = sorted(set(m.capabilities) | set(entry["capabilities"]) - {entry.get("task", m.task)})
+    update = {k: entry[k] for k in ("task", "architecture", "role") if entry.get(k)}
+    if entry.get("task"):  # the family was filed wrongly: what it does is what the knowledge says
+        update["capabilities"] = sorted(set(entry.get("capabilities", [])) - {entry["task"]})
+    elif entry.get("capabilities"):
+        update["capabilities"] = sorted(set(m.capabilities) | set(entry["capabilities"]) - {m.task})
     return m.model_copy(update=update) if update else m

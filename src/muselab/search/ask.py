@@ -53,8 +53,14 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
     read = read_question(question, store, embedder, settings.cache_dir)
     guess, links, qvec = read.guess, read.links, read.qvec
     # 3. models for that task, a named one first when it can do it
+    linked = [n for link in links for n in link.models]
     recs = recommend(store, question, guess.task, tasks, qvec=qvec, space=embedder.space, k=k_models,
-                     cache_dir=settings.cache_dir, linked=[n for link in links for n in link.models])
+                     cache_dir=settings.cache_dir, linked=linked)
+    if guess.second is not None and k_models > 1:  # a two-part question: the best model of the other part too
+        other = recommend(store, question, guess.second, tasks, qvec=qvec, space=embedder.space, k=k_models,
+                          cache_dir=settings.cache_dir, linked=linked)
+        extra = next((r for r in other if r.fits and r.model.name not in {x.model.name for x in recs}), None)
+        recs = recs[:k_models - 1] + [extra] if extra else recs
     # 4. the mechanisms it asks about, and the papers
     explained = explaining(question, guess, qvec, store, embedder, settings.cache_dir)
     search = PaperSearch(store, embedder, settings.cache_dir, task_vectors=task_vectors(store, embedder, settings.cache_dir))
@@ -115,7 +121,12 @@ def linked_tasks(store, links: list[Link]) -> list[str]:
 def explaining(question: str, guess, qvec, store, embedder, cache_dir) -> list[tuple]:
     """(Explainer, its vector) of the mechanisms the question asks about."""
     vectors = explainer_vectors(store, embedder, cache_dir)
-    return [(e, vectors.vector(e.id)) for e in pick(question, guess.task, vectors.meaning(qvec))]
+    meaning = vectors.meaning(qvec)
+    chosen = pick(question, guess.task, meaning)
+    if guess.second is not None:  # a two-part question: the other part's own mechanism as well
+        more = [e for e in pick(question, guess.second, meaning, limit=1) if e.id not in {c.id for c in chosen}]
+        chosen = chosen[:1] + more + chosen[1:]
+    return [(e, vectors.vector(e.id)) for e in chosen[:3]]
 
 
 def task_query(store, embedder, cache_dir):

@@ -16,7 +16,8 @@ from muselab.catalog.taxonomy import cue_re
 from muselab.text import normalise
 
 MIN_SIMILARITY = 0.5  # cosine of the question with an explainer's title + answer, on its own
-TASK_BONUS = 0.08  # an explainer filed under the identified task (or its parent)
+OWN_TASK = 1.5  # an explainer filed under the identified task, against one of another task
+FALLBACK_SIMILARITY = 0.35  # with no clear signal, the task's own explainer closest in meaning, if this close
 LIMIT = 2
 EXPLAINER_PRIOR = 3.0  # how much the clearly asked-about mechanism's task counts in identification
 
@@ -38,12 +39,14 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
     for e in explainers():
         cues, own = cue_score(question, e), bool(own_tasks & set(e.tasks))
         sim = (meaning or {}).get(e.id, 0.0)
-        score = cues + 2 * (sim + (TASK_BONUS if own else 0.0))
+        # a mechanism of the question's own task comes first: 'extra fingers' in a question about negative
+        # prompts is an example, not the subject
+        score = cues + 2 * sim + (OWN_TASK if own else 0.0)
         if cues >= 2 or sim >= MIN_SIMILARITY or (cues and own):
             scored.append((score, e.id, e))
-        elif own:
+        elif own and sim >= FALLBACK_SIMILARITY:
             fallback.append((score + (0.05 if e.tasks[0] == task.id else 0.0), e.id, e))
-    if meaning is None and len(fallback) > 1:
+    if meaning is None and len(fallback) > 1:  # (without a meaning, no fallback has a similarity anyway)
         fallback = []  # without the meaning there is no telling which of the task's mechanisms is asked about
     ranked = sorted(scored, key=lambda x: (-x[0], x[1])) or sorted(fallback, key=lambda x: (-x[0], x[1]))[:1]
     return [e for _, _, e in ranked[:limit]]

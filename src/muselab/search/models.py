@@ -31,14 +31,14 @@ from muselab.text import DOMAINS, asked_scale, domains_in, normalise
 
 # parts of a workflow: never "the model", and below the models whenever one exists
 PART_ROLES = {"vae": -3.0, "text-encoder": -3.0, "image-encoder": -3.0, "audio-encoder": -3.0, "embedding": -2.0,
-              "detector": -1.0, "lora": -1.0, "controlnet": -1.0, "add-on": -1.0, "baseline": -1.5,
+              "detector": -3.0, "lora": -1.0, "controlnet": -1.0, "add-on": -1.0, "baseline": -1.5,
               # a partner service answers too, but a model whose weights anyone can run comes first
               "api": -1.0}
 # ... unless the task is about that part: a LoRA for personalization, a ControlNet for control
 NATURAL_PARTS = {"personalization": {"lora"}, "identity-generation": {"lora", "add-on"},
                  "controllable-generation": {"controlnet", "add-on"}, "image-to-image": {"add-on"},
                  "prompt-engineering": {"embedding"}, "acceleration": {"lora"}, "lip-sync": {"add-on"}}
-ESTABLISHED, KNOWN_ARCHITECTURE = 0.7, 0.3
+ESTABLISHED, KNOWN_ARCHITECTURE, PUBLISHED = 0.7, 0.3, 0.4
 IMAGE_INPUT = re.compile(r"(?<![a-z])(photo|picture|image|selfie|drawing|sketch|screenshot|still|illustration|"
                          r"render|portrait)s?(?![a-z])")
 
@@ -78,11 +78,12 @@ class ModelTable:
 
 
 def established(m: Model) -> float:
-    """A family the project describes in its own knowledge (data/families.toml), and a known architecture:
-    the signs of a model practitioners use, not a one-off experiment."""
+    """A family the project describes in its own knowledge (data/families.toml), a known architecture, a
+    published paper: the signs of a model practitioners use, not a one-off experiment."""
     from muselab.catalog.knowledge import about_family, architecture_of
 
-    return ESTABLISHED * bool(about_family(m)) + KNOWN_ARCHITECTURE * bool(architecture_of(m))
+    return (ESTABLISHED * bool(about_family(m)) + KNOWN_ARCHITECTURE * bool(architecture_of(m))
+            + PUBLISHED * bool(m.paper_url))
 
 
 def model_table(store) -> ModelTable:

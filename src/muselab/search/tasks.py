@@ -71,6 +71,12 @@ def identify(
         fallback = tasks.get("other") or next(iter(tasks.values()))
         return TaskGuess(fallback, 0.0, scores={})
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    if not tasks[ranked[0][0]].generative and not lexical.get(ranked[0][0]):
+        # a help topic (which model made this, hardware) is chosen only when the question says so in its
+        # words; 'how do apps make this anime look' is about making the look, however close it sounds
+        making = [kv for kv in ranked if tasks[kv[0]].generative][:1]
+        if making and making[0][1] >= HELP_TOPIC_MARGIN * ranked[0][1]:
+            ranked = making + [kv for kv in ranked if kv not in making]
     top_id, top = ranked[0]
     second_id, second = ranked[1] if len(ranked) > 1 else (None, 0.0)
     # a runner-up in the top task's own family is a refinement, not a rival
@@ -86,6 +92,7 @@ def identify(
     return two_part(question, guess, tasks, lexical)
 
 
+HELP_TOPIC_MARGIN = 0.6  # a help topic without its own words gives way to a making task this close to it
 SECOND_SHARE = 0.5  # a second task's score, relative to the first's, for a two-part question
 
 

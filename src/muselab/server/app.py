@@ -3,12 +3,12 @@
 Every JSON answer is what the matching CLI command prints with `--format json`;
 every error is `{"error", "detail"}` with the status that says what went wrong.
 The Lab holds one store connection: requests use it one at a time (a lock),
-while workflow runs go to the run workers and never block a question.
+while workflow runs go to the run workers, each in a child process at a lower priority, and never
+block a question.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 
@@ -40,8 +40,7 @@ def create_app(lab, token: str | None = None, workers: int = 1):
 
 
 def execute(lab, run, folder: Path, on_event, cancelled) -> None:
-    """Run one queued workflow in its folder, on this machine."""
-    workflow = json.loads((folder / "workflow.json").read_text(encoding="utf-8"))
-    inputs = {name: str(folder / "in" / fname) for name, fname in run.inputs.items()}
-    lab.run(workflow, inputs=inputs, overrides=run.overrides, out_dir=folder / "out", on_event=on_event,
-            cancelled=cancelled)
+    """Run one queued workflow in its folder, on this machine, in a child process (server.worker)."""
+    from muselab.server.worker import execute as in_child
+
+    in_child(lab, run, folder, on_event, cancelled)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from muselab.errors import BadInput
 from muselab.server.guard import locked, no_client_paths, parse_json_field
+from muselab.workflow.handover import input_kinds
 from muselab.version import __version__
 
 Mode = Literal["task", "hybrid", "lexical", "dense"]
@@ -22,11 +23,13 @@ class AskBody(BaseModel):
     k_papers: int | None = Field(None, ge=1, le=50)
     mode: Mode | None = None
     llm: str | None = Field(None, description="Answer backend: offline (default), openai or local.")
+    detail: Literal["short", "full"] = Field("short", description="short (about 350-700 words) or full.")
 
 
 class AnswerBody(BaseModel):
     prompt: str = Field(description="A seed-format prompt, as `muselab answer` reads from a file.")
     llm: str | None = None
+    detail: Literal["short", "full"] = "short"
 
 
 class CheckBody(BaseModel):
@@ -58,12 +61,12 @@ def install(app) -> None:
     def ask(request: Request, body: AskBody):
         llm_guard(request, body.llm)
         return locked(request, lambda lab: lab.ask(body.question, body.k_models, body.k_papers, body.mode,
-                                                   llm=body.llm).to_dict())
+                                                   llm=body.llm, detail=body.detail).to_dict())
 
     @app.post("/api/answer", summary="Exactly `muselab answer --format json` for a seed-format prompt")
     def answer(request: Request, body: AnswerBody):
         llm_guard(request, body.llm)
-        return locked(request, lambda lab: lab.answer(body.prompt, llm=body.llm).to_dict())
+        return locked(request, lambda lab: lab.answer(body.prompt, llm=body.llm, detail=body.detail).to_dict())
 
     @app.post("/api/check", summary="The grounding violations of an answer (`muselab check --format json`)")
     def check(request: Request, body: CheckBody):
@@ -106,16 +109,20 @@ def run_routes(app) -> None:
     @app.post("/api/runs", summary="Queue a run (multipart: workflow, one file per named input, overrides)")
     async def create_run(request: Request):
         guard.require_token(request)
-        form = await request.form(max_files=guard.max_inputs + 1, max_fields=8)
+        form = await request.form(max_files=guard.max_inputs + 1, max_fields=8 + guard.max_inputs)
         workflow = parse_json_field(form.get("workflow"), "workflow", {})
         overrides = parse_json_field(form.get("overrides"), "overrides", {})
         files = {k: await v.read() for k, v in form.multi_items() if hasattr(v, "read")}
+        texts = {k: v for k, v in form.multi_items() if isinstance(v, str) and k not in ("workflow", "overrides")}
         lab = request.app.state.lab
         wf = lab.load_workflow(workflow)
+        kinds = input_kinds(wf)  # a text input (prompt) is a plain form field, a file input an upload
+        wf = wf.fill({k: v for k, v in texts.items() if kinds.get(k) == "TEXT"})
+        workflow = wf.to_json()
         wanted = set(wf.placeholders())
         missing = sorted(wanted - set(files))
         if missing:
-            raise BadInput(f"upload the workflow's input(s): {', '.join(missing)}")
+            raise BadInput(f"give the workflow's input(s): {', '.join(missing)} (files as uploads, texts as fields)")
         inputs = guard.inputs(lab, files, wanted)
         no_client_paths(lab, workflow, overrides)
         lab.require_valid(wf.override(overrides))

@@ -135,10 +135,15 @@ def model_from_paper(p: Paper) -> Model | None:
         return None
     from muselab.catalog.taxonomy import PREFIX_TASKS
 
+    from muselab.catalog.taxonomy import builtin_tasks
+
     prefix = next((k for k, t in PREFIX_TASKS.items() if t == p.tasks[0]), "model")
     sentences_ = [s for s in sentences(p.summary) if len(s) > 40][:2]
+    task = {t.id: t for t in builtin_tasks()}.get(p.tasks[0])  # what goes in and out: its task's
     return Model(name=f"{_PREFIXES.get(prefix, prefix.capitalize())}-{slug(name)}", display_name=name,
                  task=p.tasks[0], capabilities=p.tasks[1:], category="published method with official code",
+                 input_modalities=task.input_modalities if task else [],
+                 output_modalities=task.output_modalities if task else [],
                  summary=" ".join(sentences_), paper_url=p.url, github_url=p.github_url, family=name,
                  aliases=aliases_for([], [name]), role="model", source=p.source)
 

@@ -179,7 +179,8 @@ def file_models(template: Template, pkg: Package) -> list[Model]:
         f = pkg.file_info.get(f["name"], f)
         users = _users(f["name"], pkg) or [{"id": template.id}]
         tasks = [t for u in users for t in tasks_of(u.get("tags", []), u.get("type", ""), builtin_tasks())]
-        task = FOLDER_TASKS.get(f.get("directory", "").strip("/")) or commonest(tasks) or template.tasks[0]
+        own = FOLDER_TASKS.get(f.get("directory", "").strip("/"))  # a specialist's folder says its one job
+        task = own or commonest(tasks) or template.tasks[0]
         published = sorted({fam for u in users for fam in u.get("models", []) if fam and fam != "None"})
         stem = f["name"].rsplit(".", 1)[0].rsplit("/", 1)[-1]
         family = family_of([stem], published)
@@ -192,7 +193,9 @@ def file_models(template: Template, pkg: Package) -> list[Model]:
             summary=_summary(role, family, users), weights_url=f.get("url"), hf_url=_hf_repo(f.get("url")),
             weights_source=f"ComfyUI templates: {f['name']} into models/{f.get('directory')}",
             family=family, aliases=_aliases(stem, published, pkg.families),
-            role=role, capabilities=sorted(set(tasks) - {task}), files=[f], templates=[u["id"] for u in users],
+            # a depth estimator in a text-to-image template is one of its stages; it does not generate images
+            role=role, capabilities=[] if own else sorted(set(tasks) - {task}), files=[f],
+            templates=[u["id"] for u in users],
             popularity=float(sum(int(u.get("usage") or 0) for u in users)),
             tags=sorted({t for u in users for t in u.get("tags", [])}), source="comfyui-templates"))
     return out
