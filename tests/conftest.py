@@ -155,3 +155,13 @@ def store(isolated):
     s = open_store(Settings.load())
     yield s
     s.close()
+
+
+def module_lab(tmp_path_factory, template_store, name: str):
+    """A Lab over its own copy of the built-in catalog, for a module's tests to share (yields it)."""
+    import muselab
+
+    db = tmp_path_factory.mktemp(name) / "catalog.db"
+    shutil.copyfile(template_store, db)
+    with muselab.open(db=db, progress=False) as lab:
+        yield lab

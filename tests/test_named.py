@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from conftest import module_lab
+
 from muselab.catalog.families import aliases_for, family_of, family_part, find, variants
 
 SEED_004_NAMES = ["Midjourney", "DALL·E", "DALL·E 2", "DALL·E 3", "CLIP", "Stable Diffusion", "Imagen", "SDXL",
@@ -45,14 +47,7 @@ def test_aliases_of_bulk_names_must_read_as_names():
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, template_store):
-    import shutil
-
-    import muselab
-
-    db = tmp_path_factory.mktemp("named") / "catalog.db"
-    shutil.copyfile(template_store, db)
-    with muselab.open(db=db, progress=False) as lab:
-        yield lab
+    yield from module_lab(tmp_path_factory, template_store, "named")
 
 
 @pytest.mark.parametrize("question, family", [

@@ -11,7 +11,7 @@ from PIL import Image
 
 import muselab
 from comfy_fake import FakeComfy
-from conftest import run_muselab
+from conftest import module_lab, run_muselab
 from muselab.catalog.records import Template
 from muselab.errors import MuselabError
 from muselab.workflow.comfy_validate import validate_api
@@ -30,12 +30,7 @@ UPSCALE = {"1": {"class_type": "LoadImage", "inputs": {"image": "$image"}},
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, template_store):
-    import shutil
-
-    db = tmp_path_factory.mktemp("templates") / "catalog.db"
-    shutil.copyfile(template_store, db)
-    with muselab.open(db=db, progress=False) as lab:
-        yield lab
+    yield from module_lab(tmp_path_factory, template_store, "templates")
 
 
 @pytest.fixture

@@ -120,11 +120,13 @@ def linked_tasks(store, links: list[Link]) -> list[str]:
 
 def explaining(question: str, guess, qvec, store, embedder, cache_dir) -> list[tuple]:
     """(Explainer, its vector) of the mechanisms the question asks about."""
-    vectors = explainer_vectors(store, embedder, cache_dir)
+    vectors, tv = explainer_vectors(store, embedder, cache_dir), task_vectors(store, embedder, cache_dir)
     meaning = vectors.meaning(qvec)
-    chosen = pick(question, guess.task, meaning)
+    general = lambda task: float(tv.definitions[tv.position[task.id]] @ qvec) if task.id in tv.position else None  # noqa: E731
+    chosen = pick(question, guess.task, meaning, task_similarity=general(guess.task))
     if guess.second is not None:  # a two-part question: the other part's own mechanism as well
-        more = [e for e in pick(question, guess.second, meaning, limit=1) if e.id not in {c.id for c in chosen}]
+        more = [e for e in pick(question, guess.second, meaning, limit=1, task_similarity=general(guess.second))
+                if e.id not in {c.id for c in chosen}]
         chosen = chosen[:1] + more + chosen[1:]
     return [(e, vectors.vector(e.id)) for e in chosen[:3]]
 

@@ -16,7 +16,8 @@ from muselab.catalog.taxonomy import cue_re
 from muselab.text import normalise
 
 MIN_SIMILARITY = 0.5  # cosine of the question with an explainer's title + answer, on its own
-OWN_TASK = 1.5  # an explainer filed under the identified task, against one of another task
+OWN_TASK = 2.5  # an explainer filed under the identified task, against one of another task
+GENERAL_MARGIN = 0.05  # how much closer to the task's definition makes a question one about the task as a whole
 FALLBACK_SIMILARITY = 0.35  # with no clear signal, the task's own explainer closest in meaning, if this close
 LIMIT = 2
 EXPLAINER_PRIOR = 3.0  # how much the clearly asked-about mechanism's task counts in identification
@@ -29,16 +30,21 @@ def cue_score(question: str, e: Explainer) -> float:
 
 
 def pick(question: str, task: Task | None = None, meaning: dict[str, float] | None = None,
-         limit: int = LIMIT) -> list[Explainer]:
+         limit: int = LIMIT, task_similarity: float | None = None) -> list[Explainer]:
     """The explainers a question is about, best first; `meaning` (explainer id -> cosine) from ExplainerVectors.
     A clear signal picks one alone (a cue of two words or more, or a close meaning); a one-word cue
     ('anime', 'upscale') only when the explainer belongs to the identified task. With nothing that clear,
-    the explainer of the identified task itself closest in meaning: the task's own mechanism."""
+    the explainer of the identified task itself closest in meaning: the task's own mechanism. A question
+    closer to the task's own definition than to a mechanism it does not name ('how do text-to-video models
+    work?') is about the task as a whole: `task_similarity` (the question's cosine with the definition)
+    keeps such a mechanism out, and the answer explains the task itself."""
     own_tasks = {task.id} if task else set()
     scored, fallback = [], []
     for e in explainers():
         cues, own = cue_score(question, e), bool(own_tasks & set(e.tasks))
         sim = (meaning or {}).get(e.id, 0.0)
+        if not cues and task_similarity is not None and task_similarity >= sim + GENERAL_MARGIN:
+            continue
         # a mechanism of the question's own task comes first: 'extra fingers' in a question about negative
         # prompts is an example, not the subject
         score = cues + 2 * sim + (OWN_TASK if own else 0.0)
@@ -48,7 +54,8 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
             fallback.append((score + (0.05 if e.tasks[0] == task.id else 0.0), e.id, e))
     if meaning is None and len(fallback) > 1:  # (without a meaning, no fallback has a similarity anyway)
         fallback = []  # without the meaning there is no telling which of the task's mechanisms is asked about
-    ranked = sorted(scored, key=lambda x: (-x[0], x[1])) or sorted(fallback, key=lambda x: (-x[0], x[1]))[:1]
+    # the task's own mechanism closest in meaning competes with the clear signals of other tasks' mechanisms
+    ranked = sorted(scored + sorted(fallback, key=lambda x: (-x[0], x[1]))[:1], key=lambda x: (-x[0], x[1]))
     return [e for _, _, e in ranked[:limit]]
 
 

@@ -80,11 +80,9 @@ def fill_texts(wf: Workflow, nodes: dict, values: dict[str, str]) -> tuple[dict,
 
 def replace(nodes: dict, values: dict[str, str]) -> dict:
     """A copy of the nodes with each "$name" input that has a value replaced by it."""
-    out = json.loads(json.dumps(nodes))
-    for node in out.values():
-        inputs = node.get("inputs", {})
-        inputs.update({k: values[v[1:]] for k, v in inputs.items() if is_placeholder(v) and v[1:] in values})
-    return out
+    from muselab.workflow.remote import fill
+
+    return fill(nodes, values)
 
 
 def unfilled(wf: Workflow, nodes: dict) -> list[str]:

@@ -113,7 +113,8 @@ def prepare(graph: dict, files: dict) -> tuple[dict, dict[str, Path]]:
 
 
 def fill(nodes: dict, names: dict[str, str]) -> dict:
-    """A copy of the nodes with each "$name" input replaced by its file's name on the server."""
+    """A copy of the nodes with each "$name" input that has a value replaced by it (a file's name on the
+    server, a prompt's text)."""
     out = json.loads(json.dumps(nodes))
     for node in out.values():
         inputs = node.get("inputs", {})
