@@ -99,6 +99,7 @@ def corpus_selection(shared: Path, per_task: int, cache_dir: Path):
     """For each task, the corpus papers closest to the task's own description."""
 
     from muselab.catalog.ingest import ingest_path
+    from muselab.catalog.knowledge import explainers
     from muselab.catalog.ingest.arxiv import ingest as arxiv
     from muselab.catalog.store import Store
     from muselab.catalog.taxonomy import builtin_tasks
@@ -124,6 +125,8 @@ def corpus_selection(shared: Path, per_task: int, cache_dir: Path):
         lex = positions([h.id for h in lexical(store, " ".join(t.vocabulary), 300)], where)
         for r in ranking(fuse([(lex, 1.0), (dense, 1.0)], len(index.ids)), per_task):
             chosen.setdefault(index.ids[r])
+    for e in explainers():  # the works an explainer rests on are always at hand
+        chosen.update({pid: None for pid in e.papers if pid in where})
     papers = store.papers(chosen)
     vectors = {i: index.vector(i) for i in chosen}
     return papers, vectors, embedder

@@ -26,8 +26,24 @@ def sources_part(fits: list[ModelFit], notes: list[SourceNote], qt: Task, detail
         for i, n in enumerate(papers, 1):
             links = "; ".join(labelled_links(n.source)) or "the catalog gives no link for it"
             said = f" {' '.join(n.sentences)}" if full else ""  # short: why it matters says enough
-            lines.append(f"{i}. **{n.source.name}** ({links}), *{n.level}*.{said} {connection(n, qt)}".rstrip())
+            why = connection(n, qt)
+            run = same_mechanism(papers, i - 1)
+            if run:  # several works behind one mechanism: say why once, above them
+                why = ""
+                if i == 1 or not same_mechanism(papers, i - 2) or papers[i - 2].mechanism != n.mechanism:
+                    lines.append(f"*The works behind the mechanism asked about ({lower_first(n.mechanism)}):*")
+            lines.append(f"{i}. **{n.source.name}** ({links}), *{n.level}*.{said} {why}".rstrip())
     return "\n".join(lines)
+
+
+def same_mechanism(papers: list[SourceNote], i: int) -> bool:
+    """Paper i sits next to another paper behind the same mechanism."""
+    m = papers[i].mechanism
+    return bool(m) and any(0 <= j < len(papers) and papers[j].mechanism == m for j in (i - 1, i + 1))
+
+
+def lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def labelled_links(src: Source) -> list[str]:
@@ -44,8 +60,7 @@ def connection(n: SourceNote, qt: Task) -> str:
     """Why the paper matters, naming the mechanism or task it is about."""
     shared = ", ".join(n.shared[:3])
     if n.mechanism:
-        what = n.mechanism[:1].lower() + n.mechanism[1:]
-        return f"Why it matters here: it is one of the works behind the mechanism asked about ({what})."
+        return f"Why it matters here: it is one of the works behind the mechanism asked about ({lower_first(n.mechanism)})."
     if n.on_task:
         return f"Why it matters here: it is a paper on {qt.name.lower()}" + (f" ({shared})." if shared else ".")
     if n.level == "closely related":

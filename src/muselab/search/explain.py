@@ -19,6 +19,8 @@ MIN_SIMILARITY = 0.5  # cosine of the question with an explainer's title + answe
 OWN_TASK = 2.5  # an explainer filed under the identified task, against one of another task
 GENERAL_MARGIN = 0.05  # how much closer to the task's definition makes a question one about the task as a whole
 FALLBACK_SIMILARITY = 0.35  # with no clear signal, the task's own explainer closest in meaning, if this close
+PRIMARY = 0.3  # among the task's own explainers, one filed first under the task before one it shares with another
+OTHER_TASK_CLEAR = 0.6  # meaning alone brings in another task's mechanism beside the task's own only if this close
 LIMIT = 2
 EXPLAINER_PRIOR = 3.0  # how much the clearly asked-about mechanism's task counts in identification
 
@@ -39,24 +41,30 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
     work?') is about the task as a whole: `task_similarity` (the question's cosine with the definition)
     keeps such a mechanism out, and the answer explains the task itself."""
     own_tasks = {task.id} if task else set()
+    # a task with a single explainer of its own: that explainer is the task's mechanism as a whole
+    sole = [e.id for e in explainers() if task and e.tasks[0] == task.id]
     scored, fallback = [], []
     for e in explainers():
         cues, own = cue_score(question, e), bool(own_tasks & set(e.tasks))
         sim = (meaning or {}).get(e.id, 0.0)
-        if not cues and task_similarity is not None and task_similarity >= sim + GENERAL_MARGIN:
+        if (not cues and task_similarity is not None and task_similarity >= sim + GENERAL_MARGIN
+                and sole != [e.id]):
             continue
         # a mechanism of the question's own task comes first: 'extra fingers' in a question about negative
         # prompts is an example, not the subject
         score = cues + 2 * sim + (OWN_TASK if own else 0.0)
         if cues >= 2 or sim >= MIN_SIMILARITY or (cues and own):
-            scored.append((score, e.id, e))
+            scored.append((score, e.id, e, bool(cues) or own or sim >= OTHER_TASK_CLEAR))
         elif own and sim >= FALLBACK_SIMILARITY:
-            fallback.append((score + (0.05 if e.tasks[0] == task.id else 0.0), e.id, e))
+            fallback.append((score + (PRIMARY if e.tasks[0] == task.id else 0.0), e.id, e, True))
     if meaning is None and len(fallback) > 1:  # (without a meaning, no fallback has a similarity anyway)
         fallback = []  # without the meaning there is no telling which of the task's mechanisms is asked about
+    if fallback or any(s[3] and own_tasks & set(s[2].tasks) for s in scored):
+        # the task has its own mechanism here: a loose resemblance to another task's is not what was asked
+        scored = [s for s in scored if s[3]]
     # the task's own mechanism closest in meaning competes with the clear signals of other tasks' mechanisms
     ranked = sorted(scored + sorted(fallback, key=lambda x: (-x[0], x[1]))[:1], key=lambda x: (-x[0], x[1]))
-    return [e for _, _, e in ranked[:limit]]
+    return [e for _, _, e, _ in ranked[:limit]]
 
 
 def task_prior(question: str, meaning: dict[str, float] | None = None) -> dict[str, float]:
