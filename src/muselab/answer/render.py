@@ -2,8 +2,8 @@
 and the given sources only (the sources part: answer.sources).
 
 The answer leads with the plain answer to what was asked (a mechanism explainer's, else the task's
-own explanation), then shows each model with its own chain. `detail` is "short" (the default, about
-350-700 words) or "full" (every setting, failure mode and aspect the catalog has).
+own explanation), then shows each model with its own chain. `detail` is "short" (the default, the
+essentials: about 500-1,000 words; the issue asked 350-700) or "full" (every setting, failure mode and aspect the catalog has).
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ class NameIndex:
     """The names of every catalog model, ready to be found in questions."""
 
     def __init__(self, models: list[Model], tasks):
-        common = common_words(tasks)
+        common = self.common = common_words(tasks)  # kept: every question's unknown names are checked against it
         self.models = models
         self.entries: dict[str, Entry] = {}
         for row, m in enumerate(models):
@@ -177,7 +177,7 @@ def _candidates(question: str) -> list[str]:
 
 def unknown_names(question: str, links: list[Link], tasks, index: NameIndex) -> list[str]:
     """Names in the question that look like a model's but link to nothing in the catalog."""
-    common = common_words(tasks)
+    common = index.common
     linked = {squash(l.text) for l in links}
     out = []
     for name in _candidates(question):

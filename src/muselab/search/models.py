@@ -64,6 +64,7 @@ class ModelTable:
         self.scales = np.array([model_scale(m) or 0 for m in models])
         self.families = [family_key(m) for m in models]
         self.roles = [m.role for m in models]
+        self.capable = [(i, frozenset(m.capabilities)) for i, m in enumerate(models) if m.capabilities]
         top = math.log1p(max((m.popularity or 0) for m in models)) if models else 1.0
         self.prior = np.array([(0.8 if m.runnable else 0.0) + (0.3 if m.summary else 0.0)
                                + 0.8 * math.log1p(m.popularity or 0) / (top or 1.0) + established(m) for m in models])
@@ -108,7 +109,10 @@ def family_key(m: Model) -> str:
 def task_fit(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray:
     fam = family(task.id, tasks)
     fit = np.where(table.tasks == task.id, 3.0, np.where(np.isin(table.tasks, list(fam)), 1.5, 0.0))
-    known = np.array([2.0 if fam & set(m.capabilities) else 0.0 for m in table.models])
+    known = np.zeros(len(table.models))
+    for i, caps in table.capable:  # a task the model is known to do besides its own
+        if fam & caps:
+            known[i] = 2.0
     return np.maximum(fit, known)
 
 
