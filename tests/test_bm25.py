@@ -50,3 +50,17 @@ def test_lexical_search_mode_uses_the_same_ranking(store, settings):
     search = PaperSearch(store, None, settings.cache_dir)
     hits = search.search(QUERIES[0], mode="lexical", k=10)
     assert [h.id for h in hits] == [h.id for h in lexical(store, QUERIES[0], 10)]
+
+
+def test_cue_spans_match_exactly_where_the_cue_pattern_does():
+    """The cue index finds phrases without compiling a pattern per phrase; it must agree with cue_re
+    (whole words, a plural 's' or 'es' allowed) on any text."""
+    import random
+
+    from muselab.catalog.taxonomy import cue_re, cue_spans
+
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rng.choice("ab se-x1") for _ in range(rng.randint(0, 14))).replace("-", " ")
+        phrase = ("".join(rng.choice("abse x") for _ in range(rng.randint(1, 3))).strip()) or "a"
+        assert list(cue_spans(phrase, text)) == [m.span() for m in cue_re(phrase).finditer(text)], (phrase, text)

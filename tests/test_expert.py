@@ -76,6 +76,29 @@ def test_a_model_with_a_known_architecture_gets_that_one(lab):
     assert checked > 100
 
 
+def test_a_part_filed_in_its_generators_family_is_described_as_the_part(lab):
+    """The SDXL refiner and the LTX latent upscalers carry their generator's family name, but they are not
+    the generator: their own knowledge says what they are, with their own chain."""
+    models = {m.name: m for m in lab.store.models()}
+    refiner = models["Txt2Img-sd-xl-refiner-1-0"]
+    assert (refiner.family, refiner.architecture, refiner.role) == ("SDXL", "sdxl-refiner", "add-on")
+    chain = " ".join(architecture_of(refiner).chain.steps)
+    assert "bigG" in chain and "ViT-L" not in chain  # one text encoder, not the base's two
+    for name in ("SR-LTX-2-Temporal-Upscaler", "SR-ltx-2-spatial-upscaler-x2-1-0"):
+        upscaler = models[name]
+        assert (upscaler.architecture, upscaler.role) == ("ltx-latent-upsampler", "add-on"), name
+        assert not re.search(r"audio|Gemma", " ".join(architecture_of(upscaler).chain.steps))
+    base = models["Video-LTX-2-19B-Dev"]
+    assert base.architecture == "ltx-2" and base.role == "model"
+
+
+def test_a_one_image_reconstructor_has_no_multiview_stage(lab):
+    models = {m.name: m for m in lab.store.models()}
+    tripo, instant = models["Img23D-TripoSR"], models["Img23D-InstantMesh"]
+    assert not re.search(r"multiview|diffusion", " ".join(architecture_of(tripo).chain.steps), re.I)
+    assert re.search(r"multiview diffusion", " ".join(architecture_of(instant).chain.steps), re.I)
+
+
 # -- end to end: the issue's own examples ---------------------------------------------------------------------
 
 def ask(lab, question):

@@ -159,3 +159,26 @@ def test_builtin_catalog_is_loaded_once_and_refreshed_on_change(isolated):
     s.close()
     s = open_store(Settings.load())
     assert s.model("SR-Lanczos") is not None
+
+
+def test_derived_structures_follow_writes_inside_and_outside_a_steady_block(tmp_path):
+    """steady() reads the catalog's versions once for a whole question; a write inside the block still
+    counts at once, another connection's write from the next block on."""
+    path = tmp_path / "c.db"
+    store, other = Store(path), Store(path)
+    builds = []
+    build = lambda: builds.append(1) or len(builds)  # noqa: E731
+    with store.steady():
+        assert store.derived("x", ("models",), build) == 1
+        other.changed("models")  # another process's write: this question keeps the state it started with
+        assert store.derived("x", ("models",), build) == 1
+        store.changed("models")  # this connection's own write counts at once
+        assert store.derived("x", ("models",), build) == 2
+    other.changed("models")
+    with store.steady():
+        assert store.derived("x", ("models",), build) == 3
+        with store.steady():  # nested blocks share the outer one
+            assert store.derived("x", ("models",), build) == 3
+    assert store.derived("x", ("models",), build) == 3  # outside a block: read each time, unchanged
+    other.changed("models")
+    assert store.derived("x", ("models",), build) == 4

@@ -95,7 +95,8 @@ class Lab:
         from muselab.search.ask import retrieve
 
         s = self.settings.updated(k_models=k_models, k_papers=k_papers, retrieval=mode)
-        return retrieve(question, self.store, s, self.embedder, s.k_models, s.k_papers, s.retrieval)
+        with self.store.steady():
+            return retrieve(question, self.store, s, self.embedder, s.k_models, s.k_papers, s.retrieval)
 
     def ask(self, question: str, k_models: int | None = None, k_papers: int | None = None, mode: str | None = None,
             llm: str | None = None, strict: bool = False, detail: str = "short", **llm_options):
@@ -103,9 +104,10 @@ class Lab:
         `detail` is "short" (the essentials, about 500-1,000 words) or "full" (everything the catalog has on it)."""
         from muselab.answer.result import AskResult
 
-        retrieval = self.retrieve(question, k_models, k_papers, mode)
-        answer = self._answer(retrieval.context, retrieval.guess, llm, strict, llm_options,
-                              named=(retrieval.linked, retrieval.unknown), hints=retrieval, detail=detail)
+        with self.store.steady():
+            retrieval = self.retrieve(question, k_models, k_papers, mode)
+            answer = self._answer(retrieval.context, retrieval.guess, llm, strict, llm_options,
+                                  named=(retrieval.linked, retrieval.unknown), hints=retrieval, detail=detail)
         return AskResult(retrieval, answer)
 
     def answer(self, prompt: str | Context, llm: str | None = None, strict: bool = False, detail: str = "short",

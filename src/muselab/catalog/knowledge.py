@@ -43,22 +43,37 @@ def architecture_of(m: Model) -> Architecture | None:
 
 def about_family(m: Model) -> str:
     """The project's own words on the model's family, if it has any."""
-    entry = knowledge_for(m.family or m.display_name or "")
+    entry = knowledge_of(m)
     return entry.get("about", "") if entry else ""
 
 
 def knowledge_for(family: str) -> dict | None:
     """The entry whose name the family starts with (the longest such name)."""
+    return _best(family)[0]
+
+
+def knowledge_of(m: Model) -> dict | None:
+    """The entry for a record: its family's, unless its own name starts with a longer name of an entry
+    that says what part it plays (`role`). The SDXL refiner and LTX-2's latent upscalers are filed in
+    their generator's family, but they are not the generator."""
+    by_family = _best(m.family or m.display_name or "")
+    by_name = _best(m.display_name or "", parts_only=True) if m.family else (None, 0)
+    return (by_name if by_name[1] > by_family[1] else by_family)[0]
+
+
+def _best(text: str, parts_only: bool = False) -> tuple[dict | None, int]:
     best, best_len = None, 0
     for entry in family_knowledge():
+        if parts_only and not entry.get("role"):
+            continue
         for name in entry.get("match", []):
-            if family and find(name, family) == 0 and len(squash(name)) > best_len:
+            if text and len(squash(name)) > best_len and find(name, text) == 0:
                 best, best_len = entry, len(squash(name))
-    return best
+    return best, best_len
 
 
 def apply_knowledge(m: Model) -> Model:
-    entry = knowledge_for(m.family or m.display_name or "")
+    entry = knowledge_of(m)
     if entry is None:
         return m
     update = {k: entry[k] for k in ("task", "architecture", "role") if entry.get(k)}

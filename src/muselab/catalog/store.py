@@ -93,6 +93,7 @@ class Store:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self._derived: dict = {}
+        self._steady: dict | None = None  # versions read once, inside steady()
         if self.path.exists() and self.path.is_dir():
             raise StoreError(f"catalog store {self.path} is a directory; give a file path with --db")
         try:
@@ -146,6 +147,8 @@ class Store:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
+        if self._steady is not None:
+            self._steady.clear()  # a write inside steady(): versions are read again
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def changed(self, part: str) -> None:
@@ -160,9 +163,29 @@ class Store:
         """The versions of parts of the catalog; anything derived from them is valid while they hold."""
         assert set(parts) <= set(self.PARTS), parts
         keys = [f"{p}_version" for p in parts]
+        if self._steady is not None:
+            if "" not in self._steady:  # not read yet in this block ("" marks it read: a part may have no version)
+                self._steady[""] = ""
+                self._steady.update(self.conn.execute("SELECT key, value FROM meta WHERE key LIKE '%\\_version' "
+                                                      "ESCAPE '\\'").fetchall())
+            return tuple(self._steady.get(k) for k in keys)
         rows = dict(self.conn.execute(f"SELECT key, value FROM meta WHERE key IN ({', '.join('?' * len(keys))})",
                                       keys).fetchall())
         return tuple(rows.get(k) for k in keys)
+
+    @contextmanager
+    def steady(self) -> Iterator[None]:
+        """Within the block the catalog's versions are read once: one question looks up a dozen derived
+        structures, and each look-up would otherwise cost a query. Writes inside the block still count;
+        another process's write counts from the next block (a question is answered from one state)."""
+        if self._steady is not None:  # nested: the outer block holds
+            yield
+            return
+        self._steady = {}
+        try:
+            yield
+        finally:
+            self._steady = None
 
     def derived(self, key, parts: tuple[str, ...], build):
         """`build()`, kept with this store until one of `parts` changes (any process's write counts)."""

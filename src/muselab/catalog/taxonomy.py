@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from functools import cache, lru_cache
+from typing import Iterator
 from importlib.resources import files
 
 from muselab.catalog.records import Task
@@ -99,20 +100,70 @@ def first_cue(question: str, task: Task) -> int | None:
     return min(found) if found else None
 
 
+class CueIndex:
+    """Cue phrases filed by their first four letters: a question is tested only against the cues whose
+    start it contains (a few dozen), not against every cue of the taxonomy (thousands)."""
+
+    def __init__(self, cues: list[tuple[str, object]]):  # (phrase, what it stands for)
+        self.short: list[tuple[str, object]] = []
+        self.by_head: dict[str, list[tuple[str, object]]] = {}
+        for phrase, payload in cues:
+            phrase = normalise(phrase)
+            if len(phrase) < 4:
+                self.short.append((phrase, payload))
+            else:
+                self.by_head.setdefault(phrase[:4], []).append((phrase, payload))
+
+    def matches(self, q: str) -> Iterator[tuple[int, int, object]]:
+        """(start, end, what the cue stands for) of each cue in a normalised question."""
+        heads = {q[i:i + 4] for i in range(len(q) - 3)}
+        for head in heads & self.by_head.keys():
+            for phrase, payload in self.by_head[head]:
+                yield from ((s, e, payload) for s, e in cue_spans(phrase, q))
+        for phrase, payload in self.short:
+            yield from ((s, e, payload) for s, e in cue_spans(phrase, q))
+
+
+def cue_spans(phrase: str, q: str) -> Iterator[tuple[int, int]]:
+    """Where a normalised phrase stands in a normalised text as cue_re would match it, without compiling a
+    pattern per phrase (a question meets a few hundred phrases the first time it is read)."""
+    i = q.find(phrase)
+    while i >= 0:
+        j = i + len(phrase)
+        end = None
+        if i == 0 or not _alnum(q[i - 1]):
+            end = next((j + len(tail) for tail in ("s", "es", "") if q.startswith(tail, j)
+                        and (j + len(tail) == len(q) or not _alnum(q[j + len(tail)]))), None)
+        if end is not None:
+            yield i, end
+        i = q.find(phrase, end if end is not None and end > i else i + 1)
+
+
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _alnum(c: str) -> bool:
+    return c in _ALNUM
+
+
+_TASK_CUES: list = [None, None]  # (the taxonomy it was built from, its CueIndex)
+
+
+def task_cues(tasks: dict[str, Task]) -> CueIndex:
+    if _TASK_CUES[0] is not tasks:  # the store keeps one taxonomy object until the tasks change
+        _TASK_CUES[:] = [tasks, CueIndex([(parse_cue(cue)[0], (n, t.id, i, parse_cue(cue)[1]))
+                                          for n, t in enumerate(tasks.values()) for i, cue in enumerate(t.cues)])]
+    return _TASK_CUES[1]
+
+
 def cue_scores(question: str, tasks: dict[str, Task]) -> dict[str, float]:
     """Per task, the summed weights of its cues that the question contains. A cue found only inside a
     longer cue's match counts for nothing: 'slow' in 'slow motion' is not about slow generation."""
-    q = normalise(question)
-    found = []  # (start, end, task id, cue index, weight)
-    for t in tasks.values():
-        for i, cue in enumerate(t.cues):
-            phrase, weight = parse_cue(cue)
-            # the substring test is cheap and rules out almost every cue before the regex runs
-            if normalise(phrase) in q:
-                found += [(m.start(), m.end(), t.id, i, weight) for m in cue_re(phrase).finditer(q)]
-    spans = [(s, e) for s, e, *_ in found]
+    found = sorted((n, i, start, end, tid, weight)  # in the taxonomy's order
+                   for start, end, (n, tid, i, weight) in task_cues(tasks).matches(normalise(question)))
+    spans = [(s, e) for _, _, s, e, *_ in found]
     counted: dict[tuple[str, int], float] = {}  # each cue counts once
-    for start, end, tid, i, weight in found:
+    for _, i, start, end, tid, weight in found:
         if not any(s <= start and end <= e and e - s > end - start for s, e in spans):
             counted[tid, i] = weight
     scores: dict[str, float] = {}

@@ -18,6 +18,7 @@ import hashlib
 from itertools import chain
 import re
 import sqlite3
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -30,6 +31,7 @@ TABLES = {
     "models": ("SELECT name, name, display_name, category, summary, tags FROM models ORDER BY rowid",
                (2.0, 2.0, 1.0, 1.0, 1.0)),
 }
+_STEMMER_LOCK = threading.Lock()
 TOKEN_RE = re.compile(r"[^\W_]+")
 ASCII_TOKEN_RE = re.compile(r"[a-z0-9]+")
 
@@ -43,23 +45,38 @@ def tokens(text: str) -> list[str]:
     return TOKEN_RE.findall(text)
 
 
+_STEMMER: list = []  # one in-memory FTS5 table, made once: making it costs more than asking it
+
+
 def fts5_stems(words: list[str]) -> dict[str, str]:
     """word -> the stem SQLite FTS5's porter tokenizer gives it (asked of FTS5 itself)."""
-    conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE VIRTUAL TABLE w USING fts5(x, tokenize='porter unicode61')")
-    conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(w, 'instance')")
-    conn.executemany("INSERT INTO w(rowid, x) VALUES (?, ?)", enumerate(words, 1))
-    out = {}
-    for term, doc in conn.execute("SELECT term, doc FROM v"):
-        out.setdefault(words[doc - 1], term)
-    conn.close()
-    return out
+    with _STEMMER_LOCK:
+        if not _STEMMER:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            conn.execute("CREATE VIRTUAL TABLE w USING fts5(x, tokenize='porter unicode61')")
+            conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(w, 'instance')")
+            _STEMMER.append(conn)
+        conn = _STEMMER[0]
+        conn.executemany("INSERT INTO w(rowid, x) VALUES (?, ?)", enumerate(words, 1))
+        out = {}
+        for term, doc in conn.execute("SELECT term, doc FROM v"):
+            out.setdefault(words[doc - 1], term)
+        conn.execute("DELETE FROM w")
+        return out
 
 
 class BM25Index:
     def __init__(self, ids, vocab, indptr, docs, weights, idf, stems):
         self.ids, self.vocab, self.stems = ids, vocab, stems
         self.indptr, self.docs, self.weights, self.idf = indptr, docs, weights, idf
+        self._position: dict[str, int] | None = None
+
+    @property
+    def position(self) -> dict[str, int]:
+        """id -> its position among the ids."""
+        if self._position is None:
+            self._position = {i: p for p, i in enumerate(self.ids)}
+        return self._position
 
     def query_terms(self, text: str) -> list[int]:
         """Term ids of the query's words (one per word, as FTS5 counts one phrase per word)."""

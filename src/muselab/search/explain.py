@@ -8,11 +8,12 @@ clear (MIN_SIMILARITY) and is worth more when the explainer belongs to the ident
 
 from __future__ import annotations
 
+from functools import cache, lru_cache
 from pathlib import Path
 
 from muselab.catalog.knowledge import explainers
 from muselab.catalog.records import Explainer, Task
-from muselab.catalog.taxonomy import cue_re
+from muselab.catalog.taxonomy import CueIndex
 from muselab.text import normalise
 
 MIN_SIMILARITY = 0.5  # cosine of the question with an explainer's title + answer, on its own
@@ -27,8 +28,21 @@ EXPLAINER_PRIOR = 3.0  # how much the clearly asked-about mechanism's task count
 
 def cue_score(question: str, e: Explainer) -> float:
     """Words of the explainer's cues the question contains (a longer cue says more)."""
-    q = normalise(question)
-    return float(sum(len(c.split()) for c in e.cues if normalise(c) in q and cue_re(c).search(q)))
+    return cue_scores(question).get(e.id, 0.0)
+
+
+@lru_cache(maxsize=256)  # a question is read by several steps (task prior, explainers, papers)
+def cue_scores(question: str) -> dict[str, float]:
+    found = {(eid, i): words for _, _, (eid, i, words) in explainer_cues().matches(normalise(question))}
+    out: dict[str, float] = {}
+    for (eid, _), words in found.items():
+        out[eid] = out.get(eid, 0.0) + words
+    return out
+
+
+@cache
+def explainer_cues() -> CueIndex:
+    return CueIndex([(c, (e.id, i, float(len(c.split())))) for e in explainers() for i, c in enumerate(e.cues)])
 
 
 def pick(question: str, task: Task | None = None, meaning: dict[str, float] | None = None,

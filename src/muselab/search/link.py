@@ -91,6 +91,8 @@ class NameIndex:
             for name in self._names(m):
                 self._add(name, row, common)
         self.by_length = sorted(self.entries.values(), key=lambda e: -len(e.key))
+        self.rank = {e.key: n for n, e in enumerate(self.by_length)}
+        self.longest = len(self.by_length[0].key) if self.by_length else 0
 
     @staticmethod
     def _names(m: Model) -> list[str]:
@@ -115,18 +117,20 @@ class NameIndex:
     def find(self, question: str) -> list[Link]:
         """The names in a question, longest first where they overlap, each with its models."""
         squashed, starts, ends = boundaries(question)
+        # every stretch from a word's start to a word's end is looked up among the names (a few hundred
+        # look-ups), rather than every name searched for in the question (thousands)
+        stretches = sorted((self.rank[e.key], i, j, e) for i in starts for j in ends if 0 < j - i <= self.longest
+                           if (e := self.entries.get(squashed[i:j])) is not None)
         taken: list[tuple[int, int]] = []
         found: list[tuple[int, Entry]] = []
-        for e in self.by_length:
-            i = squashed.find(e.key)
-            while i >= 0:
-                j = i + len(e.key)
-                if i in starts and j in ends and not any(a < j and i < b for a, b in taken):
-                    if e.literal is None or _written(e.literal, question):
-                        taken.append((i, j))
-                        found.append((i, e))
-                        break
-                i = squashed.find(e.key, i + 1)
+        done: set[str] = set()
+        for _, i, j, e in stretches:  # longest names first, each name at its first place that is free
+            if e.key in done or any(a < j and i < b for a, b in taken):
+                continue
+            if e.literal is None or _written(e.literal, question):
+                taken.append((i, j))
+                found.append((i, e))
+                done.add(e.key)
         return [self._link(question, e) for _, e in sorted(found, key=lambda x: x[0])]
 
     def _link(self, question: str, e: Entry) -> Link:
@@ -144,14 +148,14 @@ def _written(literal: str, question: str) -> bool:
 
 def _as_written(question: str, key: str) -> str:
     """The stretch of the question whose squashed form is the key."""
-    for m in re.finditer(r"[A-Za-z0-9+]", question):
-        out, j = "", m.start()
-        while j < len(question) and len(squash(out)) < len(key):
-            out += question[j]
-            j += 1
-        if squash(out) == key:
-            return out.strip()
-    return key
+    kept = [(p, c) for p, ch in enumerate(question) for c in ch.lower() if _SQUASH_KEEPS.match(c)]
+    i = "".join(c for _, c in kept).find(key)
+    if i < 0 or not key:
+        return key
+    return question[kept[i][0]:kept[i + len(key) - 1][0] + 1].strip()
+
+
+_SQUASH_KEEPS = re.compile(r"[a-z0-9+]")  # what squash() keeps of a lower-case text
 
 
 def name_index(store) -> NameIndex:

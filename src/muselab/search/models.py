@@ -69,13 +69,22 @@ class ModelTable:
         self.prior = np.array([(0.8 if m.runnable else 0.0) + (0.3 if m.summary else 0.0)
                                + 0.8 * math.log1p(m.popularity or 0) / (top or 1.0) + established(m) for m in models])
         self.takes_image = np.array(["image" in m.input_modalities for m in models], dtype=float)
-        self._index_rows: tuple = (None, None)
+        self._index_rows: dict = {}  # id(index) -> (index, rows)
+        self._per_task: dict = {}  # (what, task id) -> (the taxonomy it was computed with, the array)
+
+    def per_task(self, what: str, task: Task, tasks: dict[str, Task], compute):
+        """`compute()`, kept per task while the same taxonomy is asked with (it depends on nothing else)."""
+        hit = self._per_task.get((what, task.id))
+        if hit is None or hit[0] is not tasks:
+            hit = self._per_task[what, task.id] = (tasks, compute())
+        return hit[1]
 
     def rows_of(self, index) -> np.ndarray:
-        """For each vector of a models index, the row of its model here (-1 if none)."""
-        if self._index_rows[0] is not index:
-            self._index_rows = (index, np.array([self.row.get(i.lower(), -1) for i in index.ids]))
-        return self._index_rows[1]
+        """For each id of an index (of vectors or BM25), the row of its model here (-1 if none)."""
+        hit = self._index_rows.get(id(index))
+        if hit is None or hit[0] is not index:
+            hit = self._index_rows[id(index)] = (index, np.array([self.row.get(i.lower(), -1) for i in index.ids]))
+        return hit[1]
 
 
 def established(m: Model) -> float:
@@ -107,6 +116,10 @@ def family_key(m: Model) -> str:
 
 
 def task_fit(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray:
+    return table.per_task("fit", task, tasks, lambda: _task_fit(table, task, tasks))
+
+
+def _task_fit(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray:
     fam = family(task.id, tasks)
     fit = np.where(table.tasks == task.id, 3.0, np.where(np.isin(table.tasks, list(fam)), 1.5, 0.0))
     known = np.zeros(len(table.models))
@@ -118,7 +131,8 @@ def task_fit(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarra
 
 def part_penalty(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray:
     natural = {p for tid in family(task.id, tasks) for p in NATURAL_PARTS.get(tid, ())}
-    return np.array([0.0 if role in natural else PART_ROLES.get(role, 0.0) for role in table.roles])
+    return table.per_task("parts", task, tasks, lambda: np.array(
+        [0.0 if role in natural else PART_ROLES.get(role, 0.0) for role in table.roles]))
 
 
 def lexical_scores(store, question: str, table: ModelTable, cache_dir) -> np.ndarray:
@@ -127,12 +141,14 @@ def lexical_scores(store, question: str, table: ModelTable, cache_dir) -> np.nda
         from muselab.search.bm25 import bm25_index
 
         index = bm25_index(store, cache_dir, "models")
-        hits = index.top(" ".join(fts_terms(question)), 200)
+        scores, rows = index.scores(" ".join(fts_terms(question))), table.rows_of(index)
+        top = ranking(scores, 200)
+        top = top[rows[top] >= 0]
+        out[rows[top]] = scores[top]
     else:
-        hits = [(h.id, h.score) for h in lexical(store, question, 200, table="models")]
-    for name, score in hits:
-        if (r := table.row.get(name.lower())) is not None:
-            out[r] = score
+        for h in lexical(store, question, 200, table="models"):
+            if (r := table.row.get(h.id.lower())) is not None:
+                out[r] = h.score
     return out / (out.max() or 1.0)
 
 
@@ -197,15 +213,19 @@ def named_first(table: ModelTable, linked: list[str], task: Task, tasks: dict[st
     model that does), in the order the question names them. A named add-on counts too: the user asked
     about it (an IP-Adapter for style transfer)."""
     rows = [r for n in linked if (r := table.row.get(n.lower())) is not None]
-    able = [r for r in rows if can_do(table.models[r], task, tasks) or can_substitute(table.models[r], task, tasks)]
+    known = table.per_task("able", task, tasks, dict)  # row -> (does the task, stands in for a model that does)
+    for r in rows:
+        if r not in known:
+            known[r] = (can_do(table.models[r], task, tasks), can_substitute(table.models[r], task, tasks))
+    does = {r: known[r][0] for r in rows}
+    able = [r for r in rows if any(known[r])]
     out, done = [], set()
     for r in able:
         if table.families[r] in done:
             continue
         done.add(table.families[r])
         same = [i for i in able if table.families[i] == table.families[r]]
-        out.append(max(same, key=lambda i: (can_do(table.models[i], task, tasks), table.roles[i] == "model",
-                                            score[i])))
+        out.append(max(same, key=lambda i: (does[i], table.roles[i] == "model", score[i])))
     return out
 
 
@@ -214,7 +234,7 @@ def candidates(fit: np.ndarray, table: ModelTable, score: np.ndarray, linked: li
     """Rows to recommend, best first. Models of the task when there are any: a model that does not
     fit is never shown to fill the list. For help topics (hardware, set-up, general questions) and
     tasks no model does: the models the question names, else the closest ones."""
-    order = np.lexsort((np.arange(len(score)), -score))
+    order = np.argsort(-score, kind="stable")  # ties: the earlier row first
     named = np.zeros(len(score), bool)
     named[[r for n in linked if (r := table.row.get(n.lower())) is not None]] = True
     for keep in ((fit > 0, named) if generative else (named, fit > 0)):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -97,6 +98,16 @@ def question_weight(share: float, floor: float = 0.15) -> float:
     return floor + (1.0 - floor) * min(1.0, share / 0.5)
 
 
+@lru_cache(maxsize=8)  # the tasks asked about lately (each about 1 MB)
+def vocabulary_rows(index, vocabulary: str) -> tuple[list[str], np.ndarray]:
+    """The first words of a task's vocabulary that an expanded query can take (QUERY_TERMS of them after
+    up to QUERY_TERMS of the question's own are left out), and each word's BM25 scores: a question then
+    adds up rows instead of scoring the words again (BM25 adds up per word)."""
+    words = fts_terms(vocabulary, limit=2 * QUERY_TERMS)
+    rows = np.stack([index.scores(w) for w in words]) if words else np.zeros((0, len(index.ids)), np.float32)
+    return words, rows
+
+
 class PaperSearch:
     """Searches the store's papers. The embedder is loaded only by dense work."""
 
@@ -128,7 +139,7 @@ class PaperSearch:
 
     def _positions(self, index) -> np.ndarray:
         def build():
-            where = {i: p for p, i in enumerate(self.universe())}
+            where = self.bm25_index().position
             return np.array([where.get(i, -1) for i in index.ids])
 
         found = self.store.derived(("paper_positions", self.embedder.space), ("papers", "vectors"), build)
@@ -181,9 +192,10 @@ class PaperSearch:
         vocabulary = " ".join(task.vocabulary + (parent.vocabulary if parent else []))
         # BM25 adds up per word, so question + task words = the question's scores + the new words' scores;
         # a sum of cosines ranks exactly like the cosine with the (normalised) sum of the two vectors
-        q_words = fts_terms(question)
-        extra = [w for w in fts_terms(vocabulary, limit=1000) if w not in q_words][: max(0, QUERY_TERMS - len(q_words))]
-        expanded = q_bm25 + self.bm25_scores(" ".join(extra))
+        q_words = set(fts_terms(question))
+        words, rows = vocabulary_rows(self.bm25_index(), vocabulary)
+        extra = [i for i, w in enumerate(words) if w not in q_words][: max(0, QUERY_TERMS - len(q_words))]
+        expanded = q_bm25 + rows[extra].sum(axis=0) if extra else q_bm25
         bridged = q_dense + self.task_dense(task, parent)
         return [ranking(expanded), ranking(bridged)]
 
@@ -192,7 +204,7 @@ class PaperSearch:
         towards the explainer's meaning: the field's canonical works for the mechanism asked about."""
         if not explainers:
             return []
-        where = {i: p for p, i in enumerate(self.universe())}
+        where = self.bm25_index().position
         cited = np.zeros(len(where))
         for rank, (e, _) in enumerate(explainers):
             for j, pid in enumerate(e.papers):
@@ -200,8 +212,13 @@ class PaperSearch:
                     cited[where[pid]] = max(cited[where[pid]], 1.0 / (1 + rank) - 0.01 * j)
         out = [(ranking(cited), CITED_WEIGHT)]
         for e, vec in explainers:
-            out.append((ranking(q_dense + self.dense_scores(vec)), 1.0))
+            out.append((ranking(q_dense + self.explainer_dense(e.id, vec)), 1.0))
         return out
+
+    def explainer_dense(self, explainer_id: str, vec: np.ndarray) -> np.ndarray:
+        """Cosine of every paper with an explainer: constant per explainer, so computed once."""
+        return self.store.derived(("explainer_dense", explainer_id, self.embedder.space), ("papers", "vectors"),
+                                  lambda: self.dense_scores(vec))
 
     def closeness(self, ids: list[str], qvec, guess, explainers=()) -> dict[str, tuple[float, float]]:
         """Per paper: (cosine with the question, cosine with what it asks about: the task's description or
