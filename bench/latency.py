@@ -27,11 +27,11 @@ def main() -> None:
     ap.add_argument("--cold-runs", type=int, default=10)
     args = ap.parse_args()
     db = corpus_store()
-    import muselab
+    from muselab import open as open_lab  # (the name `muselab` is the CLI helper here)
     from muselab.search.bm25 import bm25_index
     from muselab.search.papers import fts_terms, lexical
 
-    lab = muselab.open(db=db, builtin_papers=False, progress=False)
+    lab = open_lab(db=db, builtin_papers=False, progress=False)
     store, settings = lab.store, lab.settings
     questions = [q["question"] for q in json.loads(PAPERS_DEV.read_text())["queries"]]
     questions += [q["question"] for q in json.loads(TASKS_DEV.read_text())["questions"]]

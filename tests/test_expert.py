@@ -135,3 +135,34 @@ def test_no_sentence_is_repeated_and_the_default_is_readable(lab):
     full = lab.ask("How do AI upscalers sharpen anime art without blurring the lines?", detail="full")
     assert len(short.markdown.split()) < 1100 < len(full.markdown.split()) or \
         len(short.markdown.split()) < len(full.markdown.split())
+
+
+def test_a_video_asked_about_in_an_image_task_gets_a_model_that_reads_video(lab):
+    """Upscaling a video is super-resolution, but an image upscaler run frame by frame flickers: the models
+    that take video come first, and the video mechanism is explained."""
+    data = ask(lab, "How do I upscale my old camcorder video to 1080p without flicker?")
+    assert data["task"]["id"] == "super-resolution"
+    first = lab.store.model(data["models"][0]["name"])
+    assert "video" in first.input_modalities, first.name
+    assert "video-super-resolution" in data["explainers"]
+    still = ask(lab, "How do I upscale my old scanned photo to 4x?")
+    assert "video-super-resolution" not in still["explainers"]
+
+
+def test_a_model_after_the_first_is_shown_with_its_chain_without_asides(lab):
+    from muselab.answer.describe import chain_line
+    from muselab.catalog.records import Chain
+
+    wf = Chain(input="text (TEXT)", steps=["CLIP text encoder (ViT-L/14 in SD 1.x)", "U-Net (ResNet blocks)"],
+               output="image (IMAGE)")
+    assert chain_line(wf, "M", brief=True) == "text (TEXT) → **M** [CLIP text encoder → U-Net] → image (IMAGE)"
+    assert "(ViT-L/14 in SD 1.x)" in chain_line(wf, "M")
+
+
+def test_a_phrasal_verb_split_by_its_object_still_reads_as_the_phrase():
+    from muselab.catalog.taxonomy import cue_scores
+
+    tasks = {t.id: t for t in builtin_tasks()}
+    assert cue_scores("the app cut him out of the picture", tasks) == cue_scores("the app cut out him of the picture", tasks)
+    assert "segmentation" in cue_scores("the app cut him out of the picture", tasks)
+

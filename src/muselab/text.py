@@ -53,9 +53,13 @@ GENERIC = {stem(w) for w in """image images model models ai generation generate 
 
 @lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
-    """Lower case, curly quotes straightened, hyphens, underscores and slashes as spaces."""
+    """Lower case, curly quotes straightened, hyphens, underscores and slashes as spaces, and a phrasal verb
+    split by its object rejoined ('cut him out' -> 'cut out him'), so that the phrase 'cut out' is found."""
     text = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"[-_/]+", " ", text)
+    return SPLIT_PARTICLE.sub(r"\1 \3 \2", re.sub(r"[-_/]+", " ", text))
+
+
+SPLIT_PARTICLE = re.compile(r"\b([a-z]+) (him|her|it|them|me|us) (out|up|off|away|back|down|over|in)\b")
 
 
 @lru_cache(maxsize=4096)

@@ -9,6 +9,8 @@ architecture is explained once per answer; the next model of the same family poi
 
 from __future__ import annotations
 
+import re
+
 from muselab.answer.result import ModelFit
 from muselab.catalog.knowledge import about_family, architecture_of
 from muselab.catalog.records import Architecture, Chain
@@ -48,9 +50,15 @@ def addon_architecture(r) -> Architecture | None:
     return next((architectures().get(a) for key, a in ADD_ON_KINDS if key in text and a in architectures()), None)
 
 
-def chain_line(wf: Chain, name: str) -> str:
-    inner = " → ".join(wf.steps)
+def chain_line(wf: Chain, name: str, brief: bool = False) -> str:
+    """input → **model** [its stages] → output; `brief` drops the stages' asides (in parentheses)."""
+    steps = [_brief(s) for s in wf.steps] if brief else wf.steps
+    inner = " → ".join(steps)
     return f"{wf.input} → **{name}** [{inner}] → {wf.output}" if inner else f"{wf.input} → **{name}** → {wf.output}"
+
+
+def _brief(step: str) -> str:
+    return re.sub(r"\s*\([^()]*\)", "", step).strip() or step
 
 
 MEDIA = {"text": "text (TEXT)", "image": "image (IMAGE)", "video": "video (VIDEO)", "audio": "audio (AUDIO)",

@@ -110,9 +110,10 @@ def template_lines(card: dict, full: bool = False) -> list[str]:
     where = "calls a partner API (a paid service)" if card["api"] else "runs on a ComfyUI server with a GPU"
     stages = card["stages"] if full or len(card["stages"]) <= SHORT_STAGES else \
         card["stages"][:SHORT_STAGES - 1] + [f"… ({len(card['stages']) - SHORT_STAGES + 1} more)"]
-    return ["", f"**As a ComfyUI workflow:** the template *{card['title']}* (`{card['id']}`): {' → '.join(stages)}. "
-                f"`--workflow FILE` writes it with its inputs to fill and its {len(card['files'])} model file(s) "
-                f"listed (`muselab workflow models FILE`); it {where} (`muselab run FILE --on`)."]
+    how = (f"`--workflow FILE` writes it with its inputs to fill and its {len(card['files'])} model file(s) "
+           f"listed (`muselab workflow models FILE`); it {where} (`muselab run FILE --on`).") if full else \
+        f"`--workflow FILE` writes it; it {where}."
+    return ["", f"**As a ComfyUI workflow:** the template *{card['title']}* (`{card['id']}`): {' → '.join(stages)}. {how}"]
 
 
 def workflow_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[str, Task],
@@ -141,7 +142,7 @@ def model_lines(f: ModelFit, qt: Task, tasks: dict[str, Task], first_of: dict[st
     lines = ["", f"### {name}", identity_line(f), ""]
     wf, arch = own_chain(f)
     if wf:
-        lines.append(chain_line(wf, name))
+        lines.append(chain_line(wf, name, brief=not (lead or full)))
     else:
         lines += [io_line(f, name), "", "*Its architecture is not in muselab's catalog, so only what goes in and "
                                         "comes out is shown.*"]

@@ -10,10 +10,10 @@ records are filed by what they do, whichever source they came from.
 from __future__ import annotations
 
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
-from muselab.catalog.families import find, squash
+from muselab.catalog.families import boundaries, squash
 from muselab.catalog.records import Architecture, Explainer, Model
 
 
@@ -61,15 +61,26 @@ def knowledge_of(m: Model) -> dict | None:
     return (by_name if by_name[1] > by_family[1] else by_family)[0]
 
 
+@lru_cache(maxsize=8192)
 def _best(text: str, parts_only: bool = False) -> tuple[dict | None, int]:
-    best, best_len = None, 0
+    """The entry with the longest name that the text starts with (on a word boundary), and that length."""
+    squashed, _, ends = boundaries(text)
+    for end in sorted(ends, reverse=True):  # longest first; a name is looked up, not searched for
+        for entry in _by_name().get(squashed[:end], ()):
+            if not parts_only or entry.get("role"):
+                return entry, end
+    return None, 0
+
+
+@cache
+def _by_name() -> dict[str, list[dict]]:
+    """Squashed entry name -> the entries with that name, in file order."""
+    out: dict[str, list[dict]] = {}
     for entry in family_knowledge():
-        if parts_only and not entry.get("role"):
-            continue
         for name in entry.get("match", []):
-            if text and len(squash(name)) > best_len and find(name, text) == 0:
-                best, best_len = entry, len(squash(name))
-    return best, best_len
+            if squash(name):
+                out.setdefault(squash(name), []).append(entry)
+    return out
 
 
 def apply_knowledge(m: Model) -> Model:

@@ -93,13 +93,19 @@ class OnnxMiniLM:
     # -- encoding ------------------------------------------------------------
 
     def _load(self):
+        """The session for batches (all threads) and the tokenizer, made when first needed."""
         if self._session is None:
+            self._session = self._one_thread if self._one_thread is not None and self.threads == 1 else \
+                self._new_session(self.threads)
+        return self._session, self._load_tokenizer()
+
+    def _load_tokenizer(self):
+        if self._tokenizer is None:
             from tokenizers import Tokenizer
 
-            self._session = self._new_session(self.threads)
             self._tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
             self._tokenizer.no_padding()
-        return self._session, self._tokenizer
+        return self._tokenizer
 
     def _new_session(self, threads: int):
         import onnxruntime as ort
@@ -116,13 +122,13 @@ class OnnxMiniLM:
         """A one-thread session for a question or two: waking the pool's sleeping threads costs more than
         they save on a few dozen tokens (measured: a warm `ask` 5.2 -> 4.8 ms). Batches use the pool."""
         if self._one_thread is None:
-            self._one_thread = self._session if self.threads == 1 else self._new_session(1)
+            self._one_thread = self._session if self._session is not None and self.threads == 1 else \
+                self._new_session(1)
         return self._one_thread
 
     def encode(self, texts: list[str], max_tokens: int = 256, batch: int = 32, progress=None) -> np.ndarray:
-        session, tok = self._load()
-        if len(texts) <= QUESTION_BATCH:
-            session = self._question_session()
+        session, tok = (self._question_session(), self._load_tokenizer()) if len(texts) <= QUESTION_BATCH \
+            else self._load()
         tok.enable_truncation(max_tokens)
         encs = tok.encode_batch(texts)
         order = np.argsort([len(e.ids) for e in encs], kind="stable")  # similar lengths share a batch

@@ -159,7 +159,10 @@ _SQUASH_KEEPS = re.compile(r"[a-z0-9+]")  # what squash() keeps of a lower-case 
 
 
 def name_index(store) -> NameIndex:
-    return store.derived("name_index", ("models", "tasks"), lambda: NameIndex(store.models(), store.tasks().values()))
+    from muselab.search.models import model_table  # the records the table has already read
+
+    return store.derived("name_index", ("models", "tasks"),
+                         lambda: NameIndex(model_table(store).models, store.tasks().values()))
 
 
 # a name the catalog may not hold: a capitalised word with a version ("Sora 2", "Kling 2.1", "Gen-4"), or a word

@@ -39,6 +39,9 @@ NATURAL_PARTS = {"personalization": {"lora"}, "identity-generation": {"lora", "a
                  "controllable-generation": {"controlnet", "add-on"}, "image-to-image": {"add-on"},
                  "prompt-engineering": {"embedding"}, "acceleration": {"lora"}, "lip-sync": {"add-on"}}
 ESTABLISHED, KNOWN_ARCHITECTURE, PUBLISHED = 0.7, 0.3, 0.4
+VIDEO_MEDIUM_WEIGHT = 2.0
+# the user's medium is video ('upscale my video', 'cut him out of the clip') in a task filed for images
+VIDEO_MEDIUM = re.compile(r"(?<![a-z])(video|videos|clip|clips|footage|movie|film|frames)(?![a-z])")
 IMAGE_INPUT = re.compile(r"(?<![a-z])(photo|picture|image|selfie|drawing|sketch|screenshot|still|illustration|"
                          r"render|portrait)s?(?![a-z])")
 
@@ -69,6 +72,7 @@ class ModelTable:
         self.prior = np.array([(0.8 if m.runnable else 0.0) + (0.3 if m.summary else 0.0)
                                + 0.8 * math.log1p(m.popularity or 0) / (top or 1.0) + established(m) for m in models])
         self.takes_image = np.array(["image" in m.input_modalities for m in models], dtype=float)
+        self.takes_video = np.array(["video" in m.input_modalities for m in models], dtype=float)
         self._index_rows: dict = {}  # id(index) -> (index, rows)
         self._per_task: dict = {}  # (what, task id) -> (the taxonomy it was computed with, the array)
 
@@ -176,13 +180,21 @@ def specifics(question: str, table: ModelTable) -> np.ndarray:
     return out
 
 
+def medium(question: str, table: ModelTable, task: Task) -> np.ndarray | float:
+    """A task filed for images, asked about a video: the models that take video first (a video upscaler
+    keeps detail steady from frame to frame; an image upscaler run per frame flickers)."""
+    if task.output_modalities == ["image"] and VIDEO_MEDIUM.search(normalise(question)):
+        return VIDEO_MEDIUM_WEIGHT * table.takes_video
+    return 0.0
+
+
 def scores(store, question: str, task: Task, tasks: dict[str, Task], qvec, space, cache_dir) -> tuple:
     """(score of every model, task fit of every model)."""
     table = model_table(store)
     fit = task_fit(table, task, tasks)
     score = (fit + 4.0 * meaning_scores(store, table, qvec, space) + lexical_scores(store, question, table, cache_dir)
              + 1.2 * specifics(question, table) + np.where(fit > 0, table.prior, 0.0)
-             + part_penalty(table, task, tasks))
+             + part_penalty(table, task, tasks) + medium(question, table, task))
     return score, fit
 
 
