@@ -144,7 +144,11 @@ def test_the_answer_describes_the_templates_stages(lab):
     result = lab.ask(WAN_I2V)
     card = result.answer.template
     assert card and card["id"].startswith("video_wan2_2") and card["stages"][-1] == "SaveVideo"
-    assert "As a ComfyUI workflow" in result.markdown and " → ".join(card["stages"][:7]) in result.markdown
+    from muselab.answer.render import SHORT_STAGES
+
+    shown = card["stages"] if len(card["stages"]) <= SHORT_STAGES else card["stages"][:SHORT_STAGES - 1]
+    assert "As a ComfyUI workflow" in result.markdown and " → ".join(shown) in result.markdown
+    assert " → ".join(card["stages"]) in lab.ask(WAN_I2V, detail="full").markdown  # the whole graph in full
     assert result.to_dict()["answer"]["template"]["id"] == card["id"] if "answer" in result.to_dict() else True
 
 

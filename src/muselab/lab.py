@@ -23,7 +23,7 @@ from muselab.context import Context, check_question, parse_prompt, read_text_fil
 from muselab.errors import BadInput, MuselabError
 from muselab.settings import Settings
 
-DETAILS = ("short", "full")  # how much an answer says: the essentials (about 500-1,000 words), or everything the catalog has
+DETAILS = ("short", "full")  # how much an answer says: the essentials (about 350-700 words), or everything the catalog has
 
 
 @dataclass
@@ -101,7 +101,7 @@ class Lab:
     def ask(self, question: str, k_models: int | None = None, k_papers: int | None = None, mode: str | None = None,
             llm: str | None = None, strict: bool = False, detail: str = "short", **llm_options):
         """Answer a free question from the catalog: an AskResult (task, models, papers, verified answer).
-        `detail` is "short" (the essentials, about 500-1,000 words) or "full" (everything the catalog has on it)."""
+        `detail` is "short" (the essentials, about 350-700 words) or "full" (everything the catalog has on it)."""
         from muselab.answer.result import AskResult
 
         with self.store.steady():

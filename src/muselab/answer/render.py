@@ -3,7 +3,7 @@ and the given sources only (the sources part: answer.sources).
 
 The answer leads with the plain answer to what was asked (a mechanism explainer's, else the task's
 own explanation), then shows each model with its own chain. `detail` is "short" (the default, the
-essentials: about 500-1,000 words; the issue asked 350-700) or "full" (every setting, failure mode and aspect the catalog has).
+essentials: about 350-700 words, longer for two-part questions) or "full" (every setting, failure mode and aspect the catalog has).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from muselab.search.tasks import TaskGuess
 from muselab.text import asked_scale, domains_in, normalise, sentences
 
 SHORT, FULL = "short", "full"
-SHORT_STAGES = 8  # a template's stages shown in a short answer
-SHORT_SENTENCES = 3  # of an explainer's mechanism, in a short answer (full: all of it)
+SHORT_STAGES = 5  # a template's stages shown in a short answer
+SHORT_SENTENCES = 2  # of an explainer's mechanism, in a short answer (full: all of it)
 
 
 def describe_goal(question: str, task: Task) -> str:
@@ -127,7 +127,7 @@ def workflow_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: d
                   f"{qt.workflow.input} → **{what}** [{' → '.join(qt.workflow.steps)}] → {qt.workflow.output}"]
     first_of: dict[str, str] = {}
     for i, f in enumerate(fits):
-        lines += model_lines(f, qt, tasks, first_of, full or i == 0, full, lead=i == 0)
+        lines += model_lines(f, qt, tasks, first_of, full or (i == 0 and not explainers), full, lead=i == 0)
         if template and f.record and f.record.name == template["model"]:
             lines += template_lines(template, full)
     lines += mechanism_lines(ctx, qt, explainers, full)
@@ -149,12 +149,12 @@ def model_lines(f: ModelFit, qt: Task, tasks: dict[str, Task], first_of: dict[st
     about = what_it_is(f, 3 if full else 1) if lead or full or not wf else ""  # a chain says enough of the rest
     if about:
         lines += ["", about]
-    if arch and (lead or full):
+    if arch and (full or (lead and not about)):  # short: the chain and what it is say enough
         lines += ["", architecture_note(arch, first_of, name, full)]
     if wf and wf.settings and settings:
         lines += ["", f"- **Settings that matter:** {'; '.join(wf.settings)}."]
     if not f.fits:
-        lines += ["", mismatch_text(f, qt, tasks)]
+        lines += ["", mismatch_text(f, qt, tasks, full)]
     if f.inferred:
         lines += ["", f"*{f.source.name} is not in muselab's catalog; its task was read from its name.*"]
     return lines
@@ -197,7 +197,7 @@ def matching_aspects(question: str, task: Task, limit: int = 2) -> list[str]:
     return [text for _, _, text in sorted(scored)[:limit]]
 
 
-def mismatch_text(f: ModelFit, qt: Task, tasks: dict[str, Task]) -> str:
+def mismatch_text(f: ModelFit, qt: Task, tasks: dict[str, Task], full: bool = True) -> str:
     can = None
     for tid in [qt.id] + sorted(family(qt.id, tasks)):
         can = f.task.substitutes.get(tid)
@@ -207,5 +207,6 @@ def mismatch_text(f: ModelFit, qt: Task, tasks: dict[str, Task]) -> str:
              f"the question is about {qt.name.lower()}."]
     lines.append(f"What it can still do: {can}" if can else
                  f"It cannot perform {qt.name.lower()} itself; it can only be one stage around a model that does.")
-    lines.append(f"What the task needs is {qt.needs}.")
+    if full:  # (a short answer has said what the task needs in section 1)
+        lines.append(f"What the task needs is {qt.needs}.")
     return "\n".join(lines)

@@ -26,7 +26,7 @@ def sources_part(fits: list[ModelFit], notes: list[SourceNote], qt: Task, detail
         for i, n in enumerate(papers, 1):
             links = "; ".join(labelled_links(n.source)) or "the catalog gives no link for it"
             said = f" {' '.join(n.sentences)}" if full else ""  # short: why it matters says enough
-            why = connection(n, qt)
+            why = connection(n, qt, full)
             run = same_mechanism(papers, i - 1)
             if run:  # several works behind one mechanism: say why once, above them
                 why = ""
@@ -56,7 +56,7 @@ def labelled_links(src: Source) -> list[str]:
     return out
 
 
-def connection(n: SourceNote, qt: Task) -> str:
+def connection(n: SourceNote, qt: Task, full: bool = True) -> str:
     """Why the paper matters, naming the mechanism or task it is about."""
     shared = ", ".join(n.shared[:3])
     if n.mechanism:
@@ -67,6 +67,8 @@ def connection(n: SourceNote, qt: Task) -> str:
         return f"Why it matters here: it addresses {qt.name.lower()} directly" + (f" ({shared})." if shared else ".")
     if n.level == "related":
         return f"Why it matters here: it touches the same ground" + (f" ({shared})." if shared else ".")
+    if not full:
+        return f"Only loosely related to {qt.name.lower()}."
     topic = n.source.name.split(":", 1)[-1].strip() if ":" in n.source.name else n.source.name
     overlap = f"it shares only “{'”, “'.join(n.shared[:3])}” with the question" if shared else "it shares little with the question"
     return f"Only loosely related: {overlap}, and its subject ({topic}) is not {qt.name.lower()}."

@@ -115,7 +115,7 @@ answer_options = options(
     click.option("--strict", is_flag=True, help="Refuse (exit 3) instead of repairing an LLM answer that cites "
                  "outside sources, or when the backend cannot answer."),
     click.option("--detail", type=click.Choice(["short", "full"]), default="short", show_default=True,
-                 help="short: the essentials, about 500-1,000 words; full: every setting, failure mode and "
+                 help="short: the essentials, about 350-700 words; full: every setting, failure mode and "
                  "explanation the catalog has on it."),
 )
 

@@ -230,7 +230,8 @@ def named_first(table: ModelTable, linked: list[str], task: Task, tasks: dict[st
         if r not in known:
             known[r] = (can_do(table.models[r], task, tasks), can_substitute(table.models[r], task, tasks))
     does = {r: known[r][0] for r in rows}
-    able = [r for r in rows if any(known[r])]
+    # a part (a refiner, a VAE) is shown for a named family only when it does the task itself
+    able = [r for r in rows if does[r] or (known[r][1] and table.roles[r] in ("model", "api"))]
     out, done = [], set()
     for r in able:
         if table.families[r] in done:
@@ -238,7 +239,10 @@ def named_first(table: ModelTable, linked: list[str], task: Task, tasks: dict[st
         done.add(table.families[r])
         same = [i for i in able if table.families[i] == table.families[r]]
         out.append(max(same, key=lambda i: (does[i], table.roles[i] == "model", score[i])))
-    return out
+    # one named model that only stands in (a base model that needs a ControlNet) is enough: the other
+    # places go to models that do the task
+    stand_ins = [r for r in out if not does[r]]
+    return [r for r in out if does[r] or r == stand_ins[0]]
 
 
 def candidates(fit: np.ndarray, table: ModelTable, score: np.ndarray, linked: list[str],

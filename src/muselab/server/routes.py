@@ -23,7 +23,7 @@ class AskBody(BaseModel):
     k_papers: int | None = Field(None, ge=1, le=50)
     mode: Mode | None = None
     llm: str | None = Field(None, description="Answer backend: offline (default), openai or local.")
-    detail: Literal["short", "full"] = Field("short", description="short (the essentials, about 500-1,000 words) or full.")
+    detail: Literal["short", "full"] = Field("short", description="short (the essentials, about 350-700 words) or full.")
 
 
 class AnswerBody(BaseModel):
