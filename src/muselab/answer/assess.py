@@ -63,6 +63,11 @@ class Subject:
         t = self.guess.task
         self.task_ids = {t.id, t.parent, self.guess.second.id if self.guess.second else None} - {None}
         self.cited = {pid: e for e in reversed(self.explainers) for pid in e.papers}
+        # the mechanism asked about is the first explainer (and, in a two-part question, the second part's
+        # own): the works they rest on are closely related; another explainer's are only what they earn
+        second = self.guess.second.id if self.guess.second else None
+        self.asked = {pid for i, e in enumerate(self.explainers) if i == 0 or (second and second in e.tasks)
+                      for pid in e.papers}
         self.phrases = technique_phrases(t, self.tasks)
 
     def paper_tasks(self, pid: str | None) -> set[str]:
@@ -82,7 +87,9 @@ def rate(src: Source, question: str, subject: Subject) -> SourceNote:
     by_question = sorted(shown.get(w, w) for w in q_stems & set(doc))
     pid = src.arxiv_id
     cited, on_task = subject.cited.get(pid), bool(subject.paper_tasks(pid) & subject.task_ids)
-    level = _level(cited is not None, on_task, subject.closeness.get(pid), len(by_method), len(by_question))
+    level = _level(pid in subject.asked, on_task, subject.closeness.get(pid), len(by_method), len(by_question))
+    if cited is not None and level == "loosely related":
+        level = "related"  # a work behind a mechanism the answer shows is at least related
     rank = {"closely related": 2, "related": 1, "loosely related": 0}[level]
     score = 10.0 * rank + 3.0 * (cited is not None) + 2.0 * on_task + len(by_method) + 0.5 * len(by_question)
     terms = q_stems | {w for seq in phrases.values() for w in seq}

@@ -221,12 +221,17 @@ class PaperSearch:
                                   lambda: self.dense_scores(vec))
 
     def closeness(self, ids: list[str], qvec, guess, explainers=()) -> dict[str, tuple[float, float]]:
-        """Per paper: (cosine with the question, cosine with what it asks about: the task's description or
-        the mechanism's explainer, whichever is higher) -- what its relevance label rests on."""
+        """Per paper: (cosine with the question, cosine with what it asks about: the mechanism's explainer when
+        the question asks about one, else the task's description) -- what its relevance label rests
+        on. A paper on the task in general is not thereby close to a question about one of its mechanisms
+        (a text-to-image paper and 'why six fingers?')."""
         index = self.vectors()
         tv = self.task_vectors
-        about = [tv.description(guess.task.id)] if tv and guess and guess.task.id in tv.position else []
-        about += [vec for _, vec in explainers]
+        second = guess.second.id if guess is not None and guess.second is not None else None
+        # the mechanism asked about: the first explainer, and a two-part question's second part's own
+        about = [vec for i, (e, vec) in enumerate(explainers) if i == 0 or (second and second in e.tasks)]
+        if not about and tv and guess and guess.task.id in tv.position:
+            about = [tv.description(guess.task.id)]
         out = {}
         for pid in ids:
             v = index.vector(pid)
