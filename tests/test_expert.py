@@ -166,3 +166,20 @@ def test_a_phrasal_verb_split_by_its_object_still_reads_as_the_phrase():
     assert cue_scores("the app cut him out of the picture", tasks) == cue_scores("the app cut out him of the picture", tasks)
     assert "segmentation" in cue_scores("the app cut him out of the picture", tasks)
 
+
+
+def test_the_models_used_for_the_asked_mechanism_are_recommended(lab):
+    """An explainer names the models practitioners use for its mechanism; those that fit the task come
+    first among the task's models (a pose ControlNet for copying a pose)."""
+    data = ask(lab, "How can I make my generated character copy the exact pose of a dancer in a photo?")
+    assert data["task"]["id"] == "controllable-generation" and "pose-control" in data["explainers"]
+    assert any("openpose" in m["name"].lower() for m in data["models"][:2]), data["models"]
+
+
+def test_what_goes_in_and_out_is_the_models_own_where_the_source_only_copied_the_tasks(lab):
+    arcface, sadtalker = lab.store.model("ID-ArcFace"), lab.store.model("Video-SadTalker")
+    assert arcface.role == "image-encoder" and arcface.input_modalities == ["image"]  # a face embedding, no text
+    assert "audio" in sadtalker.input_modalities and "text" not in sadtalker.input_modalities
+    speed = lab.store.model("Txt2Img-Hyper-SD-LoRA-8steps-SDXL")
+    chain = architecture_of(speed).chain
+    assert speed.architecture == "distillation-lora" and "trigger" not in chain.input + chain.output

@@ -54,20 +54,26 @@ def knowledge_for(family: str) -> dict | None:
 
 def knowledge_of(m: Model) -> dict | None:
     """The entry for a record: its family's, unless its own name starts with a longer name of an entry
-    that says what part it plays (`role`). The SDXL refiner and LTX-2's latent upscalers are filed in
-    their generator's family, but they are not the generator."""
+    for something else inside the family: a part (`role`: the SDXL refiner, LTX-2's latent upscalers are
+    filed in their generator's family but are not the generator) or a variant with its own architecture
+    (FLUX.1 Fill). A variant with the family's architecture (a Qwen-Image-Edit LoRA) keeps the family's."""
     by_family = _best(m.family or m.display_name or "")
-    by_name = _best(m.display_name or "", parts_only=True) if m.family else (None, 0)
+    if not m.family:
+        return by_family[0]
+    family_arch = (by_family[0] or {}).get("architecture")
+    by_name = _best(m.display_name or "", distinct_from=family_arch or "")
     return (by_name if by_name[1] > by_family[1] else by_family)[0]
 
 
 @lru_cache(maxsize=8192)
-def _best(text: str, parts_only: bool = False) -> tuple[dict | None, int]:
-    """The entry with the longest name that the text starts with (on a word boundary), and that length."""
+def _best(text: str, distinct_from: str | None = None) -> tuple[dict | None, int]:
+    """The entry with the longest name that the text starts with (on a word boundary), and that length.
+    With `distinct_from` (a family's architecture): only an entry for something else inside the family,
+    a part (it has a role) or a variant with another architecture (FLUX.1 Fill inside FLUX.1)."""
     squashed, _, ends = boundaries(text)
     for end in sorted(ends, reverse=True):  # longest first; a name is looked up, not searched for
         for entry in _by_name().get(squashed[:end], ()):
-            if not parts_only or entry.get("role"):
+            if distinct_from is None or entry.get("role") or entry.get("architecture", distinct_from) != distinct_from:
                 return entry, end
     return None, 0
 
@@ -88,6 +94,9 @@ def apply_knowledge(m: Model) -> Model:
     if entry is None:
         return m
     update = {k: entry[k] for k in ("task", "architecture", "role") if entry.get(k)}
+    # what goes in and comes out, where sources only copied the task's (ArcFace takes no text)
+    update |= {field: entry[key] for key, field in (("inputs", "input_modalities"), ("outputs", "output_modalities"))
+               if entry.get(key)}
     if entry.get("task"):  # the family was filed wrongly: what it does is what the knowledge says
         update["capabilities"] = sorted(set(entry.get("capabilities", [])) - {entry["task"]})
     elif entry.get("capabilities"):

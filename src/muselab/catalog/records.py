@@ -112,6 +112,8 @@ class Explainer(BaseModel):
     settings: list[str] = Field(default_factory=list)
     failures: list[str] = Field(default_factory=list)
     papers: list[str] = Field(default_factory=list, description="arXiv ids of the papers it rests on.")
+    models: list[str] = Field(default_factory=list, description="Name fragments of the catalog models practitioners "
+                                                                  "use for it ('openpose', 'seedvr'), matched squashed.")
 
     def embed_text(self) -> str:
         return f"{self.title}. {self.answer}"

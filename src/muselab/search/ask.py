@@ -2,9 +2,10 @@
 
   1. check the question;
   2. identify the task (lexical cues + similarity to the task's examples);
-  3. recommend models that fit the task and the question's specifics;
-  4. retrieve papers (task mode: hybrid + the task's vocabulary, diversified);
-  5. build the Context, which the composer and verifier then take as in `answer`.
+  3. choose the mechanisms it asks about (the project's explainers);
+  4. recommend models that fit the task and the question's specifics, and the ones used for the mechanism;
+  5. retrieve papers (task mode: hybrid + the task's vocabulary + the mechanism's works, diversified);
+  6. build the Context, which the composer and verifier then take as in `answer`.
 """
 
 from __future__ import annotations
@@ -52,23 +53,24 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
     tasks = store.tasks()
     read = read_question(question, store, embedder, settings.cache_dir)
     guess, links, qvec = read.guess, read.links, read.qvec
-    # 3. models for that task, a named one first when it can do it
+    # 3. the mechanisms it asks about
+    explained = explaining(question, guess, qvec, store, embedder, settings.cache_dir)
+    # 4. models for that task, a named one first when it can do it, then the ones used for the mechanism
     linked = [n for link in links for n in link.models]
     recs = recommend(store, question, guess.task, tasks, qvec=qvec, space=embedder.space, k=k_models,
-                     cache_dir=settings.cache_dir, linked=linked)
+                     cache_dir=settings.cache_dir, linked=linked, favoured=favoured_for(explained))
     if guess.second is not None and k_models > 1:  # a two-part question: the best model of the other part too
         other = recommend(store, question, guess.second, tasks, qvec=qvec, space=embedder.space, k=k_models,
-                          cache_dir=settings.cache_dir, linked=linked)
+                          cache_dir=settings.cache_dir, linked=linked, favoured=favoured_for(explained, guess.second))
         extra = next((r for r in other if r.fits and r.model.name not in {x.model.name for x in recs}), None)
         recs = recs[:k_models - 1] + [extra] if extra else recs
-    # 4. the mechanisms it asks about, and the papers
-    explained = explaining(question, guess, qvec, store, embedder, settings.cache_dir)
+    # 5. the papers
     search = PaperSearch(store, embedder, settings.cache_dir, task_vectors=task_vectors(store, embedder, settings.cache_dir))
     hits = search.search(question, mode=mode, k=k_papers, guess=guess, qvec=qvec, explainers=explained)
     papers = [(p, h.score) for h in hits if (p := store.paper(h.id))]
     close = search.closeness([p.id for p, _ in papers], qvec, guess, explained)
     explained = [e for e, _ in explained]
-    # 5. the Context
+    # 6. the Context
     ctx = Context(question=question, models=[model_source(r.model) for r in recs],
                   papers=[paper_source(p) for p, _ in papers])
     notices = []
@@ -116,6 +118,13 @@ def linked_tasks(store, links: list[Link]) -> list[str]:
         if found:
             out.append(max(dict.fromkeys(found), key=found.count))
     return out
+
+
+def favoured_for(explained: list[tuple], task=None) -> tuple[str, ...]:
+    """The models practitioners use for the mechanism asked about: the first explainer's, or with `task`
+    (a two-part question's other part) the first explainer of that task."""
+    found = [e for e, _ in explained if task is None or task.id in e.tasks][:1]
+    return tuple(found[0].models) if found else ()
 
 
 def explaining(question: str, guess, qvec, store, embedder, cache_dir) -> list[tuple]:

@@ -14,9 +14,13 @@ DEPTH = 300  # how deep each ranking goes into the fusion
 
 def ranking(scores: np.ndarray, depth: int = DEPTH) -> np.ndarray:
     """Positions of the best `depth` positive scores, best first (ties: lower position first)."""
-    hit = np.flatnonzero(scores > 0)
-    if len(hit) > depth:
-        hit = hit[np.argpartition(-scores[hit], depth - 1)[:depth]]
+    positive = scores > 0
+    if np.count_nonzero(positive) > 4 * depth:  # mostly positive (cosines): partition the whole array at once
+        hit = np.argpartition(-scores, depth - 1)[:depth]
+    else:  # sparse (BM25): only the positive ones
+        hit = np.flatnonzero(positive)
+        if len(hit) > depth:
+            hit = hit[np.argpartition(-scores[hit], depth - 1)[:depth]]
     return hit[np.lexsort((hit, -scores[hit]))]
 
 

@@ -40,6 +40,7 @@ NATURAL_PARTS = {"personalization": {"lora"}, "identity-generation": {"lora", "a
                  "prompt-engineering": {"embedding"}, "acceleration": {"lora"}, "lip-sync": {"add-on"}}
 ESTABLISHED, KNOWN_ARCHITECTURE, PUBLISHED = 0.7, 0.3, 0.4
 VIDEO_MEDIUM_WEIGHT = 2.0
+FAVOURED = 2.5  # a model the asked mechanism's explainer names as what practitioners use for it
 # the user's medium is video ('upscale my video', 'cut him out of the clip') in a task filed for images
 VIDEO_MEDIUM = re.compile(r"(?<![a-z])(video|videos|clip|clips|footage|movie|film|frames)(?![a-z])")
 IMAGE_INPUT = re.compile(r"(?<![a-z])(photo|picture|image|selfie|drawing|sketch|screenshot|still|illustration|"
@@ -74,7 +75,18 @@ class ModelTable:
         self.takes_image = np.array(["image" in m.input_modalities for m in models], dtype=float)
         self.takes_video = np.array(["video" in m.input_modalities for m in models], dtype=float)
         self._index_rows: dict = {}  # id(index) -> (index, rows)
-        self._per_task: dict = {}  # (what, task id) -> (the taxonomy it was computed with, the array)
+        self._per_task: dict = {}
+        self._matching: dict = {}
+        self.squashed_names = [squash(f"{m.name} {m.family or ''}") for m in models]  # (what, task id) -> (the taxonomy it was computed with, the array)
+
+    def matching(self, fragments: tuple[str, ...]) -> np.ndarray:
+        """1.0 for the models whose squashed name or family holds one of the fragments."""
+        hit = self._matching.get(fragments)
+        if hit is None:
+            keys = [squash(f) for f in fragments if squash(f)]
+            hit = self._matching[fragments] = np.array(
+                [any(k in name for k in keys) for name in self.squashed_names], dtype=float)
+        return hit
 
     def per_task(self, what: str, task: Task, tasks: dict[str, Task], compute):
         """`compute()`, kept per task while the same taxonomy is asked with (it depends on nothing else)."""
@@ -180,11 +192,12 @@ def specifics(question: str, table: ModelTable) -> np.ndarray:
     return out
 
 
-def medium(question: str, table: ModelTable, task: Task) -> np.ndarray | float:
-    """A task filed for images, asked about a video: the models that take video first (a video upscaler
-    keeps detail steady from frame to frame; an image upscaler run per frame flickers)."""
+def medium(question: str, table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray | float:
+    """A task filed for images, asked about a video: the task's own models that take video first (a video
+    upscaler keeps detail steady from frame to frame; an image upscaler run per frame flickers)."""
     if task.output_modalities == ["image"] and VIDEO_MEDIUM.search(normalise(question)):
-        return VIDEO_MEDIUM_WEIGHT * table.takes_video
+        own = table.per_task("own", task, tasks, lambda: np.isin(table.tasks, list(family(task.id, tasks))))
+        return VIDEO_MEDIUM_WEIGHT * table.takes_video * own
     return 0.0
 
 
@@ -194,15 +207,18 @@ def scores(store, question: str, task: Task, tasks: dict[str, Task], qvec, space
     fit = task_fit(table, task, tasks)
     score = (fit + 4.0 * meaning_scores(store, table, qvec, space) + lexical_scores(store, question, table, cache_dir)
              + 1.2 * specifics(question, table) + np.where(fit > 0, table.prior, 0.0)
-             + part_penalty(table, task, tasks) + medium(question, table, task))
+             + part_penalty(table, task, tasks) + medium(question, table, task, tasks))
     return score, fit
 
 
 def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=None, space: str | None = None,
-              k: int = 3, cache_dir=None, linked: list[str] = ()) -> list[Recommendation]:
-    """The k models to recommend; `linked` are the names of models the question names (best first)."""
+              k: int = 3, cache_dir=None, linked: list[str] = (), favoured: tuple[str, ...] = ()) -> list[Recommendation]:
+    """The k models to recommend; `linked` are the names of models the question names (best first);
+    `favoured`, name fragments of the models practitioners use for the mechanism asked about."""
     table = model_table(store)
     score, fit = scores(store, question, task, tasks, qvec, space, cache_dir)
+    if favoured:
+        score = score + np.where(fit > 0, FAVOURED * table.matching(tuple(favoured)), 0.0)
     named = named_first(table, linked, task, tasks, score)
     out, seen = [], set()
     for r in named + [int(r) for r in candidates(fit, table, score, linked, task.generative)]:

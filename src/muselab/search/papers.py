@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -96,16 +95,6 @@ def question_weight(share: float, floor: float = 0.15) -> float:
     """The question's own rankings count fully once half its words are the field's, less below that;
     the task's rankings then carry a novice question that describes the effect in everyday words."""
     return floor + (1.0 - floor) * min(1.0, share / 0.5)
-
-
-@lru_cache(maxsize=8)  # the tasks asked about lately (each about 1 MB)
-def vocabulary_rows(index, vocabulary: str) -> tuple[list[str], np.ndarray]:
-    """The first words of a task's vocabulary that an expanded query can take (QUERY_TERMS of them after
-    up to QUERY_TERMS of the question's own are left out), and each word's BM25 scores: a question then
-    adds up rows instead of scoring the words again (BM25 adds up per word)."""
-    words = fts_terms(vocabulary, limit=2 * QUERY_TERMS)
-    rows = np.stack([index.scores(w) for w in words]) if words else np.zeros((0, len(index.ids)), np.float32)
-    return words, rows
 
 
 class PaperSearch:
@@ -193,9 +182,9 @@ class PaperSearch:
         # BM25 adds up per word, so question + task words = the question's scores + the new words' scores;
         # a sum of cosines ranks exactly like the cosine with the (normalised) sum of the two vectors
         q_words = set(fts_terms(question))
-        words, rows = vocabulary_rows(self.bm25_index(), vocabulary)
-        extra = [i for i, w in enumerate(words) if w not in q_words][: max(0, QUERY_TERMS - len(q_words))]
-        expanded = q_bm25 + rows[extra].sum(axis=0) if extra else q_bm25
+        extra = [w for w in fts_terms(vocabulary, limit=2 * QUERY_TERMS) if w not in q_words][
+            : max(0, QUERY_TERMS - len(q_words))]  # (2 x: enough after the question's own words are left out)
+        expanded = q_bm25 + self.bm25_scores(" ".join(extra))
         bridged = q_dense + self.task_dense(task, parent)
         return [ranking(expanded), ranking(bridged)]
 
