@@ -183,3 +183,6 @@ def test_what_goes_in_and_out_is_the_models_own_where_the_source_only_copied_the
     speed = lab.store.model("Txt2Img-Hyper-SD-LoRA-8steps-SDXL")
     chain = architecture_of(speed).chain
     assert speed.architecture == "distillation-lora" and "trigger" not in chain.input + chain.output
+    fill = lab.store.model("Inpaint-flux1-fill-dev")
+    assert fill.architecture == "flux1-fill" and "mask" in fill.input_modalities
+    assert "mask" in architecture_of(fill).chain.input.lower()

@@ -173,6 +173,8 @@ def mechanism_lines(ctx: Context, qt: Task, explainers: list[Explainer], full: b
         return lines + [rest.strip()] if rest.strip() else []
     e = explainers[0]
     lines.append(e.details.strip() if full else " ".join(sentences(e.details)[:SHORT_SENTENCES]))
+    # the task's word on the specific case the question names (anime upscaling), beside the general mechanism
+    lines += [f"\n{text}" for text in matching_aspects(ctx.question, qt, 1) if text not in e.details]
     if e.settings:
         lines += ["", "**Typical settings:**"] + [f"- {s}" for s in e.settings[: None if full else 2]]
     if e.failures:
