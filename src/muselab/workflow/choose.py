@@ -58,9 +58,29 @@ def _templates(store) -> list[Template]:
     return store.derived("template_list", ("templates",), store.templates)
 
 
-def template_score(t: Template, m: Model, families: frozenset[str], question: str, task: Task | None) -> float:
+def _templates_by_task(store) -> dict[str, list[Template]]:
+    def build():
+        out: dict[str, list[Template]] = {}
+        for t in _templates(store):
+            for tid in dict.fromkeys(t.tasks):
+                out.setdefault(tid, []).append(t)
+        return out
+    return store.derived("templates_by_task", ("templates",), build)
+
+
+class Asked:
+    """What a question says that templates are scored on, read once per question (not once per template)."""
+
+    def __init__(self, question: str, task: Task | None):
+        self.tasks = {task.id, task.parent} - {None} if task else set()
+        self.wants_image = bool(IMAGE_WORDS.search(question)) or bool(
+            task and "image" in task.input_modalities and "text" not in task.input_modalities)
+        self.said = {w for w in re.findall(r"[a-z0-9.]+", question.lower()) if variant_word(w)}
+
+
+def template_score(t: Template, m: Model, families: frozenset[str], asked: Asked) -> float:
     """How well template `t` answers a question recommending model `m`; below 0: not a candidate."""
-    tasks = {task.id, task.parent} - {None} if task else set()
+    tasks = asked.tasks
     if not tasks & set(t.tasks) and m.task not in t.tasks:
         return -1.0
     fam = squash(m.family or "")
@@ -69,9 +89,7 @@ def template_score(t: Template, m: Model, families: frozenset[str], question: st
         return -1.0
     score = 3.5 if uses else 2.5
     score += 3.0 if t.tasks and t.tasks[0] in tasks else (1.5 if tasks & set(t.tasks) else 0.0)
-    wants_image = bool(IMAGE_WORDS.search(question)) or bool(task and "image" in task.input_modalities
-                                                              and "text" not in task.input_modalities)
-    if wants_image:
+    if asked.wants_image:
         score += 1.5 if "image" in t.input_modalities else -1.0
     elif t.input_modalities and set(t.input_modalities) <= {"text"}:
         score += 1.0
@@ -79,18 +97,19 @@ def template_score(t: Template, m: Model, families: frozenset[str], question: st
         score -= 1.5  # it needs a picture the question does not have
     if t.api and m.role != "api":
         score -= 3.0
-    said = {w for w in re.findall(r"[a-z0-9.]+", question.lower()) if variant_word(w)}
-    score += 0.75 * len(said & set(re.split(r"[_\-]", t.id.lower())))
+    score += 0.75 * len(asked.said & set(re.split(r"[_\-]", t.id.lower())))
     return score + 0.3 * math.log10(1 + max(t.usage, 0))
 
 
 def ranked_templates(models: list[Model], question: str, task: Task | None, store) -> list[tuple[float, int, str]]:
     """(score, index of the model in `models`, template id), best first per model order then score."""
-    fams, templates = template_families(store), _templates(store)
+    fams, by_task, asked = template_families(store), _templates_by_task(store), Asked(question, task)
     found = []
     for i, m in enumerate(models):
-        for t in templates:
-            s = template_score(t, m, fams.get(t.id, frozenset()), question, task)
+        # only a template of the question's task or of the model's own can score (template_score says so)
+        candidates = {t.id: t for tid in asked.tasks | {m.task} for t in by_task.get(tid, ())}
+        for t in candidates.values():
+            s = template_score(t, m, fams.get(t.id, frozenset()), asked)
             if s >= 0:
                 found.append((s, i, t.id))
     return sorted(found, key=lambda x: (x[1], -x[0], x[2]))
