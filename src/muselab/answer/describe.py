@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from muselab.answer.result import ModelFit
-from muselab.catalog.knowledge import about_family, architecture_of
+from muselab.catalog.knowledge import about_family, architecture_of, own_part_architecture
 from muselab.catalog.records import Architecture, Chain
 from muselab.text import sentences
 
@@ -37,7 +37,7 @@ def own_chain(f: ModelFit) -> tuple[Chain | None, Architecture | None]:
     r = f.record
     if r is None:
         return None, None
-    arch = architecture_of(r) if r.role in ("model", "", "api") else addon_architecture(r)
+    arch = architecture_of(r) if r.role in ("model", "", "api") else (own_part_architecture(r) or addon_architecture(r))
     if r.workflow:
         return r.workflow, arch
     return (arch.chain if arch else None), arch

@@ -55,8 +55,8 @@ def knowledge_for(family: str) -> dict | None:
 def knowledge_of(m: Model) -> dict | None:
     """The entry for a record: its family's, unless its own name starts with a longer name of an entry
     for something else inside the family: a part (`role`: the SDXL refiner, LTX-2's latent upscalers are
-    filed in their generator's family but are not the generator) or a variant with its own architecture
-    (FLUX.1 Fill). A variant with the family's architecture (a Qwen-Image-Edit LoRA) keeps the family's."""
+    filed in their generator's family but are not the generator), a variant with its own architecture
+    (FLUX.1 Fill) or with its own inputs (a base checkpoint beside its control adapters). A variant with the family's architecture (a Qwen-Image-Edit LoRA) keeps the family's."""
     by_family = _best(m.family or m.display_name or "")
     if not m.family:
         return by_family[0]
@@ -73,7 +73,8 @@ def _best(text: str, distinct_from: str | None = None) -> tuple[dict | None, int
     squashed, _, ends = boundaries(text)
     for end in sorted(ends, reverse=True):  # longest first; a name is looked up, not searched for
         for entry in _by_name().get(squashed[:end], ()):
-            if distinct_from is None or entry.get("role") or entry.get("architecture", distinct_from) != distinct_from:
+            if distinct_from is None or entry.get("role") or entry.get("inputs") \
+                    or entry.get("architecture", distinct_from) != distinct_from:
                 return entry, end
     return None, 0
 
@@ -87,6 +88,13 @@ def _by_name() -> dict[str, list[dict]]:
             if squash(name):
                 out.setdefault(squash(name), []).append(entry)
     return out
+
+
+def own_part_architecture(m: Model) -> Architecture | None:
+    """A part's own architecture, when the knowledge that filed it says what part it is (a speed LoRA, a
+    latent upscaler); None when only its family's main network is known."""
+    entry = knowledge_of(m)
+    return architecture_of(m) if entry and entry.get("role") and entry.get("architecture") else None
 
 
 def apply_knowledge(m: Model) -> Model:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cached_property
 
 from muselab.catalog.families import squash
 from muselab.catalog.records import Model, Task, Template
@@ -75,7 +76,11 @@ class Asked:
         self.tasks = {task.id, task.parent} - {None} if task else set()
         self.wants_image = bool(IMAGE_WORDS.search(question)) or bool(
             task and "image" in task.input_modalities and "text" not in task.input_modalities)
-        self.said = {w for w in re.findall(r"[a-z0-9.]+", question.lower()) if variant_word(w)}
+        self.question = question
+
+    @cached_property  # read only when a template gets that far (the everyday words load the embedder's vocabulary)
+    def said(self) -> set[str]:
+        return {w for w in re.findall(r"[a-z0-9.]+", self.question.lower()) if variant_word(w)}
 
 
 def template_score(t: Template, m: Model, families: frozenset[str], asked: Asked) -> float:
