@@ -14,7 +14,7 @@ from muselab.answer.describe import (architecture_note, chain_line, identity_lin
                                      shown_name, what_it_is)
 from muselab.answer.result import ModelFit
 from muselab.catalog.records import Explainer, Task
-from muselab.catalog.taxonomy import cue_re, family
+from muselab.catalog.taxonomy import family, has_cue
 from muselab.context import Context
 from muselab.search.tasks import TaskGuess
 from muselab.text import asked_scale, domains_in, normalise, sentences
@@ -193,7 +193,7 @@ def matching_aspects(question: str, task: Task, limit: int = 2) -> list[str]:
     q = normalise(question)
     scored = []
     for i, aspect in enumerate(task.aspects):
-        hits = sum(1 for c in aspect.cues if cue_re(c).search(q))
+        hits = sum(1 for c in aspect.cues if has_cue(c, q) is not None)
         if hits:
             scored.append((-hits, i, aspect.text))
     return [text for _, _, text in sorted(scored)[:limit]]

@@ -56,7 +56,8 @@ def knowledge_of(m: Model) -> dict | None:
     """The entry for a record: its family's, unless its own name starts with a longer name of an entry
     for something else inside the family: a part (`role`: the SDXL refiner, LTX-2's latent upscalers are
     filed in their generator's family but are not the generator), a variant with its own architecture
-    (FLUX.1 Fill) or with its own inputs (a base checkpoint beside its control adapters). A variant with the family's architecture (a Qwen-Image-Edit LoRA) keeps the family's."""
+    (FLUX.1 Fill) or with its own inputs (a base checkpoint beside its control adapters). A variant with
+    the family's architecture (a Qwen-Image-Edit LoRA) keeps the family's."""
     by_family = _best(m.family or m.display_name or "")
     if not m.family:
         return by_family[0]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
-from functools import cache, lru_cache
-from typing import Iterator
+from functools import cache
 from importlib.resources import files
+from typing import Iterator
 
 from muselab.catalog.records import Task
 from muselab.text import normalise
@@ -86,17 +85,15 @@ def family(task_id: str, tasks: dict[str, Task]) -> set[str]:
     return out
 
 
-@lru_cache(maxsize=4096)
-def cue_re(phrase: str) -> re.Pattern:
-    """A cue matches as a whole word or phrase, plural allowed, in a normalised text."""
-    return re.compile(r"(?<![a-z0-9])" + re.escape(normalise(phrase)) + r"(?:s|es)?(?![a-z0-9])")
+def has_cue(phrase: str, q: str) -> int | None:
+    """Where a cue first stands in a normalised text (see cue_spans), or None."""
+    return next((start for start, _ in cue_spans(normalise(phrase), q)), None)
 
 
 def first_cue(question: str, task: Task) -> int | None:
     """Where the first of the task's cues stands in the (normalised) question; None if none is there."""
     q = normalise(question)
-    found = [m.start() for cue in task.cues if normalise(phrase := parse_cue(cue)[0]) in q
-             and (m := cue_re(phrase).search(q))]
+    found = [at for cue in task.cues if (at := has_cue(parse_cue(cue)[0], q)) is not None]
     return min(found) if found else None
 
 
@@ -125,8 +122,9 @@ class CueIndex:
 
 
 def cue_spans(phrase: str, q: str) -> Iterator[tuple[int, int]]:
-    """Where a normalised phrase stands in a normalised text as cue_re would match it, without compiling a
-    pattern per phrase (a question meets a few hundred phrases the first time it is read)."""
+    """Where a normalised phrase stands in a normalised text: as a whole word or phrase, a plural 's' or 'es'
+    allowed, matches not overlapping (no pattern compiled per phrase: a question meets a few hundred
+    phrases the first time it is read)."""
     i = q.find(phrase)
     while i >= 0:
         j = i + len(phrase)
