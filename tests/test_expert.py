@@ -186,3 +186,18 @@ def test_what_goes_in_and_out_is_the_models_own_where_the_source_only_copied_the
     fill = lab.store.model("Inpaint-flux1-fill-dev")
     assert fill.architecture == "flux1-fill" and "mask" in fill.input_modalities
     assert "mask" in architecture_of(fill).chain.input.lower()
+
+
+def test_a_one_x_model_in_an_upscaler_architecture_is_not_described_as_enlarging(lab):
+    from muselab.answer.describe import own_chain
+    from muselab.answer.result import ModelFit
+
+    m = lab.store.model("Color-1xSkinContrast-SuperUltraCompact")
+    assert m.task == "image-restoration" and m.scale() == 1  # it raises skin contrast; it is not a colouriser
+    tasks = lab.store.tasks()
+    chain, _ = own_chain(ModelFit(None, m, tasks[m.task], True, False))
+    assert "same size" in chain.output and "low-resolution" not in chain.input
+    four = lab.store.model("SR-RealESRGAN-x4plus")
+    chain4, _ = own_chain(ModelFit(None, four, tasks[four.task], True, False))
+    assert "upscaled" in chain4.output
+

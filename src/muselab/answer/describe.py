@@ -40,7 +40,17 @@ def own_chain(f: ModelFit) -> tuple[Chain | None, Architecture | None]:
     arch = architecture_of(r) if r.role in ("model", "", "api") else (own_part_architecture(r) or addon_architecture(r))
     if r.workflow:
         return r.workflow, arch
-    return (arch.chain if arch else None), arch
+    return (same_size(arch.chain) if arch and r.scale() == 1 else arch.chain if arch else None), arch
+
+
+def same_size(chain: Chain) -> Chain:
+    """An upscaler architecture's chain for a 1x model (a restorer or colouriser in ESRGAN or Compact form):
+    the same network without the enlarging stage."""
+    if "upscal" not in chain.output.lower() and "low-resolution" not in chain.input.lower():
+        return chain
+    return chain.model_copy(update={
+        "input": "image (IMAGE)", "output": "the processed image at the same size (IMAGE)",
+        "steps": [s for s in chain.steps if not re.search(r"upsampl|upscal|pixel.?shuffle|enlarg", s, re.I)]})
 
 
 def addon_architecture(r) -> Architecture | None:

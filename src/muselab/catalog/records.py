@@ -87,6 +87,12 @@ class Model(BaseModel):
     def embed_text(self) -> str:
         return " ".join(f"{self.display_name or self.name}. {self.category}. {self.summary} {' '.join(self.tags)}".split())
 
+    def scale(self) -> int | None:
+        """The size factor its name, tags or category give ('4x-UltraSharp': 4; a 1x restorer: 1)."""
+        from muselab.text import asked_scale
+
+        return asked_scale(f"{' '.join(self.tags)} {self.category} {self.name}")
+
 
 class Architecture(BaseModel):
     """How the networks of one architecture family are built (data/architectures.toml): written once, shown

@@ -117,7 +117,7 @@ def model_table(store) -> ModelTable:
 
 
 def model_scale(m: Model) -> int | None:
-    return asked_scale(f"{' '.join(m.tags)} {m.category} {m.name}")
+    return m.scale()
 
 
 def family_key(m: Model) -> str:
