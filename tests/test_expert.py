@@ -201,3 +201,14 @@ def test_a_one_x_model_in_an_upscaler_architecture_is_not_described_as_enlarging
     chain4, _ = own_chain(ModelFit(None, four, tasks[four.task], True, False))
     assert "upscaled" in chain4.output
 
+
+
+def test_the_tool_for_the_mechanism_is_shown_even_when_it_is_filed_under_another_task(lab):
+    """Hands are fixed with HandRefiner (a ControlNet for inpainting hands), not with a text-to-image model:
+    it is shown, said not to do text-to-image itself; the SDXL refiner is no generator to recommend."""
+    data = ask(lab, "Why do my Stable Diffusion hands come out with six fingers and how do people fix it?")
+    names = [m["name"] for m in data["models"]]
+    assert any("HandRefiner" in n for n in names), names
+    tool = next(m for m in data["models"] if "HandRefiner" in m["name"])
+    assert tool["fits_task"] is False
+    assert not any("refiner-1-0" in n for n in names)

@@ -217,11 +217,17 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
     `favoured`, name fragments of the models practitioners use for the mechanism asked about."""
     table = model_table(store)
     score, fit = scores(store, question, task, tasks, qvec, space, cache_dir)
+    tool = None
     if favoured:
-        score = score + np.where(fit > 0, FAVOURED * table.matching(tuple(favoured)), 0.0)
+        used = table.matching(tuple(favoured)) > 0
+        score = score + np.where(fit > 0, FAVOURED * used, 0.0)
+        tool = mechanism_tool(table, used, fit, score)
     named = named_first(table, linked, task, tasks, score)
+    rows = named + [int(r) for r in candidates(fit, table, score, linked, task.generative)]
+    if tool is not None and tool not in rows[:1]:  # the tool for the mechanism, right after the first model
+        rows = rows[:1] + [tool] + [r for r in rows[1:] if r != tool]
     out, seen = [], set()
-    for r in named + [int(r) for r in candidates(fit, table, score, linked, task.generative)]:
+    for r in rows:
         if same_family(table.families[r], seen):
             continue
         seen.add(table.families[r])
@@ -229,6 +235,15 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
         if len(out) >= k:
             break
     return out
+
+
+def mechanism_tool(table: ModelTable, used: np.ndarray, fit: np.ndarray, score: np.ndarray) -> int | None:
+    """When none of the models practitioners use for the asked mechanism does the task itself (HandRefiner
+    fixes hands after text-to-image), the best of them is shown anyway, said not to fit."""
+    if (used & (fit > 0)).any():
+        return None
+    rows = [r for r in np.flatnonzero(used) if table.roles[r] in ("model", "controlnet", "add-on")]
+    return int(max(rows, key=lambda r: score[r])) if rows else None
 
 
 def same_family(key: str, seen: set[str]) -> bool:
