@@ -212,3 +212,12 @@ def test_the_tool_for_the_mechanism_is_shown_even_when_it_is_filed_under_another
     tool = next(m for m in data["models"] if "HandRefiner" in m["name"])
     assert tool["fits_task"] is False
     assert not any("refiner-1-0" in n for n in names)
+
+
+def test_a_negative_embedding_is_described_as_a_prompt_token_not_a_generator(lab):
+    from muselab.answer.describe import own_chain
+    from muselab.answer.result import ModelFit
+
+    m = lab.store.model("Txt2Img-EasyNegative")
+    chain, arch = own_chain(ModelFit(None, m, lab.store.tasks()[m.task], True, False))
+    assert arch.id == "textual-inversion" and "negative prompt" in chain.input and "image" not in chain.output

@@ -28,7 +28,8 @@ def shown_name(f: ModelFit) -> str:
 
 # an add-on is not its base model's network: it has the architecture of its kind, when the name says which
 ADD_ON_KINDS = (("ip-adapter", "ip-adapter"), ("ipadapter", "ip-adapter"), ("controlnet", "controlnet"),
-                ("control", "controlnet"), ("t2i-adapter", "t2i-adapter"), ("lora", "lora"))
+                ("control", "controlnet"), ("t2i-adapter", "t2i-adapter"), ("lora", "lora"),
+                ("embedding", "textual-inversion"))
 
 
 def own_chain(f: ModelFit) -> tuple[Chain | None, Architecture | None]:
