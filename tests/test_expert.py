@@ -221,3 +221,15 @@ def test_a_negative_embedding_is_described_as_a_prompt_token_not_a_generator(lab
     m = lab.store.model("Txt2Img-EasyNegative")
     chain, arch = own_chain(ModelFit(None, m, lab.store.tasks()[m.task], True, False))
     assert arch.id == "textual-inversion" and "negative prompt" in chain.input and "image" not in chain.output
+
+
+def test_a_still_picture_is_not_answered_with_a_video_only_model(lab):
+    """Removing an object from a photo: the inpainting models that make pictures, not one that makes only
+    video (a video inpainter filed under inpainting); a related task's capability counts less than the
+    task's own (a general image editor for hair cut-outs)."""
+    photo = ask(lab, "Which model should I use to inpaint a damaged region of a scanned image?")
+    assert photo["task"]["id"] == "inpainting"
+    for m in photo["models"]:
+        assert "image" in lab.store.model(m["name"]).output_modalities, m["name"]
+    hair = ask(lab, "How do background removers cut out a person so cleanly, even around hair?")
+    assert all(lab.store.model(m["name"]).task in ("background-removal", "segmentation") for m in hair["models"])

@@ -74,6 +74,8 @@ class ModelTable:
                                + 0.8 * math.log1p(m.popularity or 0) / (top or 1.0) + established(m) for m in models])
         self.takes_image = np.array(["image" in m.input_modalities for m in models], dtype=float)
         self.takes_video = np.array(["video" in m.input_modalities for m in models], dtype=float)
+        self.video_only = np.array(["video" in m.output_modalities and "image" not in m.output_modalities
+                                    for m in models], dtype=float)
         self._index_rows: dict = {}  # id(index) -> (index, rows)
         self._per_task: dict = {}
         self._matching: dict = {}
@@ -140,8 +142,10 @@ def _task_fit(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarr
     fit = np.where(table.tasks == task.id, 3.0, np.where(np.isin(table.tasks, list(fam)), 1.5, 0.0))
     known = np.zeros(len(table.models))
     for i, caps in table.capable:  # a task the model is known to do besides its own
-        if fam & caps:
+        if task.id in caps:
             known[i] = 2.0
+        elif fam & caps:  # only a related one (image editing in general, for background removal)
+            known[i] = 1.0
     return np.maximum(fit, known)
 
 
@@ -194,11 +198,15 @@ def specifics(question: str, table: ModelTable) -> np.ndarray:
 
 def medium(question: str, table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray | float:
     """A task filed for images, asked about a video: the task's own models that take video first (a video
-    upscaler keeps detail steady from frame to frame; an image upscaler run per frame flickers)."""
-    if task.output_modalities == ["image"] and VIDEO_MEDIUM.search(normalise(question)):
+    upscaler keeps detail steady from frame to frame; an image upscaler run per frame flickers). Asked
+    about a picture: the models that only make video last."""
+    if task.output_modalities != ["image"]:
+        return 0.0
+    if VIDEO_MEDIUM.search(normalise(question)):
         own = table.per_task("own", task, tasks, lambda: np.isin(table.tasks, list(family(task.id, tasks))))
         return VIDEO_MEDIUM_WEIGHT * table.takes_video * own
-    return 0.0
+    # a still picture: a model that makes only video (a video inpainter filed under inpainting) does not
+    return -VIDEO_MEDIUM_WEIGHT * table.video_only
 
 
 def scores(store, question: str, task: Task, tasks: dict[str, Task], qvec, space, cache_dir) -> tuple:
