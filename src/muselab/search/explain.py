@@ -26,13 +26,9 @@ LIMIT = 2
 EXPLAINER_PRIOR = 3.0  # how much the clearly asked-about mechanism's task counts in identification
 
 
-def cue_score(question: str, e: Explainer) -> float:
-    """Words of the explainer's cues the question contains (a longer cue says more)."""
-    return cue_scores(question).get(e.id, 0.0)
-
-
 @lru_cache(maxsize=256)  # a question is read by several steps (task prior, explainers, papers)
 def cue_scores(question: str) -> dict[str, float]:
+    """Per explainer: words of its cues the question contains (a longer cue says more)."""
     found = {(eid, i): words for _, _, (eid, i, words) in explainer_cues().matches(normalise(question))}
     out: dict[str, float] = {}
     for (eid, _), words in found.items():
@@ -58,8 +54,9 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
     # a task with a single explainer of its own: that explainer is the task's mechanism as a whole
     sole = [e.id for e in explainers() if task and e.tasks[0] == task.id]
     scored, fallback = [], []
+    found = cue_scores(question)
     for e in explainers():
-        cues, own = cue_score(question, e), bool(own_tasks & set(e.tasks))
+        cues, own = found.get(e.id, 0.0), bool(own_tasks & set(e.tasks))
         sim = (meaning or {}).get(e.id, 0.0)
         if (not cues and task_similarity is not None and task_similarity >= sim + GENERAL_MARGIN
                 and sole != [e.id]):

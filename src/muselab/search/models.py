@@ -65,7 +65,7 @@ class ModelTable:
         self.tasks = np.array([m.task for m in models])
         about = [f"{m.name} {m.family} {m.category} {m.summary} {' '.join(m.tags)}".lower() for m in models]
         self.domains = {d: np.array([d in a for a in about], dtype=float) for d in DOMAINS}
-        self.scales = np.array([model_scale(m) or 0 for m in models])
+        self.scales = np.array([m.scale() or 0 for m in models])
         self.families = [family_key(m) for m in models]
         self.roles = [m.role for m in models]
         self.capable = [(i, frozenset(m.capabilities)) for i, m in enumerate(models) if m.capabilities]
@@ -116,10 +116,6 @@ def established(m: Model) -> float:
 
 def model_table(store) -> ModelTable:
     return store.derived("model_table", ("models", "builtin"), lambda: ModelTable(store.models()))
-
-
-def model_scale(m: Model) -> int | None:
-    return m.scale()
 
 
 def family_key(m: Model) -> str:
