@@ -233,3 +233,75 @@ def test_a_still_picture_is_not_answered_with_a_video_only_model(lab):
         assert "image" in lab.store.model(m["name"]).output_modalities, m["name"]
     hair = ask(lab, "How do background removers cut out a person so cleanly, even around hair?")
     assert all(lab.store.model(m["name"]).task in ("background-removal", "segmentation") for m in hair["models"])
+
+
+# -- what a question asks to be made, and from what ------------------------------------------------------
+
+def test_the_kind_of_thing_asked_for_is_read_from_the_grammar_not_the_topic():
+    from muselab.text import asked_conversion, asked_output
+
+    assert asked_output("Can AI add footsteps sound to my skate video?") == "audio"
+    assert asked_conversion("Can AI add footsteps sound to my skate video?") == ("video", "audio")
+    assert asked_conversion("Is there a way to make my wedding picture come alive?") == ("image", "video")
+    assert asked_conversion("how to turn a short prompt into a 10 second animation") == ("text", "video")
+    assert asked_conversion("Could AI create a 3D mesh from my sketch drawing?") == ("image", "3d")
+    assert asked_output("How do I get sharper video from my old camera?") is None  # improving, not making
+    # an image is what nearly every question touches: it says nothing
+    assert asked_output("How do I make my photo look like a watercolour?") is None
+    assert asked_output("How do I upscale a video to 4K?") is None  # a video is the medium, not what is made
+
+
+def test_what_is_asked_to_be_made_steers_the_task():
+    from muselab.search.tasks import identify
+
+    guess = identify("The ocean clip I filmed is silent; how can AI generate sound for this video?", TASKS)
+    assert guess.task.id == "audio-generation"
+    assert identify("how do they make a video where my wedding picture comes alive?", TASKS).task.id == "video-generation"
+
+
+def test_a_second_task_needs_words_of_its_own_not_the_medium_or_the_first_tasks_words():
+    from muselab.search.tasks import own_cues
+
+    q = "how do I cut out the dog in every frame of my clip?"
+    assert own_cues(q, "video-generation", "background-removal", TASKS) == 0  # 'clip', 'frame' only say where
+    q3 = "how can I get a 3d model of my chair?"
+    assert own_cues(q3, "text-to-3d", "image-to-3d", TASKS) == 0  # '3d model' is both tasks' word
+    two = "restore the torn corners and then colorize my great-grandfather's portrait"
+    assert own_cues(two, "colorization", "image-restoration", TASKS) > 0
+
+
+# -- mechanisms asked in the question's own words ------------------------------------------------------
+
+def test_the_syntax_an_explainer_is_about_picks_it():
+    chosen = [e.id for e in pick("why does ((masterpiece)) or (blue eyes:1.4) change my image?", TASKS["prompt-engineering"])]
+    assert chosen[0] == "prompt-emphasis-weights"
+
+
+def test_a_conversion_asked_for_picks_the_mechanism_of_that_conversion():
+    chosen = [e.id for e in pick("is there a way to make my wedding picture come alive?", TASKS["video-generation"])]
+    assert chosen[:1] == ["image-to-video-first-last-frame"]
+    sound = [e.id for e in pick("can AI add footsteps sound to my skate video?", TASKS["audio-generation"])]
+    assert sound[:1] == ["video-to-audio"]
+
+
+def test_a_video_question_gets_the_video_version_of_a_mechanism():
+    meaning = {"video-object-tracking": 0.55, "background-removal-hair": 0.40}
+    q = "how does the editor cut out the runner in the clip?"
+    assert [e.id for e in pick(q, TASKS["segmentation"], meaning)][0] == "video-object-tracking"
+    still = "how does the editor cut out the runner in the picture?"
+    assert [e.id for e in pick(still, TASKS["segmentation"], meaning)][0] == "background-removal-hair"
+
+
+def test_a_clearly_asked_mechanism_of_the_task_beats_its_first_filed_one():
+    meaning = {"depth-parallax-2-5d": 0.56, "image-to-3d-multiview": 0.46}
+    assert [e.id for e in pick("what goes on inside?", TASKS["image-to-3d"], meaning)][0] == "depth-parallax-2-5d"
+
+
+def test_each_mechanism_asked_in_its_own_words_is_answered_in_short(lab):
+    data = ask(lab, "What do sampling steps and the seed number change in Stable Diffusion?")
+    assert data["task"]["id"] == "text-to-image"
+    assert {"seeds-and-reproducibility", "samplers-and-steps"} <= set(data["explainers"])
+    section1 = data["markdown"].split("## 2.")[0]
+    by_id = {e.id: e for e in explainers()}
+    for eid in ("seeds-and-reproducibility", "samplers-and-steps"):
+        assert by_id[eid].answer.strip()[:80] in section1, eid

@@ -6,7 +6,10 @@ papers it recommended (with their relevance labels), the explainers it used, the
 and its word count. The judging itself is done by a person or an independent reviewer with
 RUBRIC.md, never by this script (see BENCHMARKS.md for who judged).
 
-    .venv/bin/python bench/expert/run.py LABEL [--detail short|full]
+    .venv/bin/python bench/expert/run.py LABEL [--detail short|full] [--questions FILE]
+
+questions-unseen.json holds 16 further questions written by an independent reviewer who never saw the
+code; they are held out: answered and judged once per stop, never used to tune anything.
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("label")
     ap.add_argument("--detail", default=None, help="short or full (default: the version's own default)")
+    ap.add_argument("--questions", type=Path, default=HERE / "questions.json", help="the questions (JSON)")
     args = ap.parse_args()
     import muselab
 
     lab = muselab.open(progress=False)
     rows = []
-    for q in json.loads((HERE / "questions.json").read_text())["questions"]:
+    for q in json.loads(args.questions.read_text())["questions"]:
         start = time.perf_counter()
         r = lab.ask(q["question"], **({"detail": args.detail} if args.detail else {}))
         data = r.to_dict()

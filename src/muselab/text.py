@@ -77,6 +77,90 @@ def asked_scale(text: str) -> int | None:
     return int(m.group(1) or m.group(2)) if m else None
 
 
+# What a question asks to be made, read from its grammar rather than its topic: a making verb followed
+# closely by the kind of thing made ('make sound that fits the video' makes audio, not video), or a
+# still picture said to move ('the photo started blinking' is a video). Only kinds other than a still
+# image are read: nearly every question makes or touches an image, so an image says nothing.
+_MADE = {
+    "audio": r"sounds?|audio|music|songs?|soundtracks?|voices?|speech|sound effects|foley|singing",
+    "video": r"videos?|clips?|animations?|movies?|footage|gifs?",  # (not 'film': 'add film grain')
+    "3d": r"3d (?:models?|mesh(?:es)?|objects?|assets?|prints?|scenes?)|meshes|mesh|3d printable",
+}
+_MAKING = r"(?:make|makes|making|made|create|creates|created|creating|generate|generates|generated|generating|" \
+          r"produce|produces|produced|producing|compose|composes|composed|add|adds|added|adding)"
+_INTO = r"(?:turn|turns|turned|turning|convert|converts|converted|converting|transform|transforms|transformed)"
+# between the verb and the thing made: articles, sizes and at most one free word ('add footsteps sound'),
+# but no possessive: 'make my video sharper' improves a video the user has, it does not make one
+_ARTICLE = r"(?:(?:a|an|some|whole|full|short|long|matching|realistic|new|own|real|" \
+           r"[0-9]+(?: ?s(?:ec(?:onds?)?)?)?)\s+){0,4}" \
+           r"(?:(?!(?:my|your|his|her|its|our|their|the|this|that|these|those)\b)[a-z]+\s+)?"
+_STILL = r"(?:photos?|pictures?|portraits?|paintings?|images?|stills?|selfies?|drawings?|photographs?)"
+_MOVING = r"(?:move|moves|moved|moving|blink|blinks|blinking|come alive|came alive|comes alive|" \
+          r"come to life|comes to life|came to life|animate|animates|animated|animating|dance|dances|dancing|" \
+          r"walk|walks|walking)"
+_OUTPUT_RES = [(kind, re.compile(rf"\b{_MAKING}\s+{_ARTICLE}(?P<a>{nouns})\b|\b{_INTO}\b[^.?!]{{0,60}}?\binto\s+"
+                                 rf"{_ARTICLE}(?P<b>{nouns})\b"))
+               for kind, nouns in _MADE.items()]
+_STILL_MOVING = re.compile(rf"\b{_STILL}\b[^.?!]{{0,50}}?\b{_MOVING}\b|\b{_MOVING}\s+(?:an?\s+|the\s+|my\s+|old\s+)*{_STILL}\b")
+
+
+# the user's medium is video ('upscale my video', 'cut him out of the clip'), whatever the task
+_VIDEO_WORDS = r"video|videos|clip|clips|footage|movie|film|frames"
+_VIDEO_MEDIUM = re.compile(rf"(?<![a-z])({_VIDEO_WORDS})(?![a-z])")
+
+
+def mentions_video(text: str) -> bool:
+    return _VIDEO_MEDIUM.search(normalise(text)) is not None
+
+
+_MEDIUM_WORD = re.compile(rf"(?:{_VIDEO_WORDS}|{_STILL})")
+
+
+def is_medium_word(phrase: str) -> bool:
+    """'video', 'clip', 'photo': a word that names what a question is about, not what it asks to do."""
+    return _MEDIUM_WORD.fullmatch(normalise(phrase).strip()) is not None
+
+
+def asked_output(text: str) -> str | None:
+    """The kind of thing a question asks to be made, when it says one other than an image: 'audio',
+    'video' or '3d'; the first one written wins."""
+    made = _made(normalise(text))
+    return made[1] if made else None
+
+
+def _made(t: str) -> tuple[int, str, int, int] | None:
+    """(position, kind, span of the noun) of the first thing a normalised question asks to be made."""
+    found = [(m.start(), kind, *m.span("a" if m.group("a") else "b")) for kind, rx in _OUTPUT_RES if (m := rx.search(t))]
+    if (m := _STILL_MOVING.search(t)):
+        found.append((m.start(), "video", m.start(), m.end()))
+    return min(found) if found else None
+
+
+_WORDING = re.compile(r"(?<![a-z])(sentences?|prompts?|descriptions?|lyrics|typing|typed|type|text|words|"
+                      r"a line|one line)(?![a-z])")
+
+
+def asked_conversion(text: str) -> tuple[str | None, str] | None:
+    """(what it starts from, what it asks to be made) for a question that asks for something other than an
+    image: a still picture made to move is ('image', 'video'), 'sound that fits the video' is ('video',
+    'audio'), 'one sentence into a video' ('text', 'video'); the start is None when it is not said."""
+    t = normalise(text)
+    made = _made(t)
+    if made is None:
+        return None
+    _, kind, start, end = made
+    if kind == "video" and _STILL_MOVING.search(t):
+        return "image", kind
+    rest = t[:start] + " " * (end - start) + t[end:]  # the words besides the thing made
+    if kind != "video" and _VIDEO_MEDIUM.search(rest):
+        return "video", kind
+    if re.search(rf"(?<![a-z]){_STILL}(?![a-z])", rest):
+        return "image", kind
+    if _WORDING.search(rest):
+        return "text", kind
+    return None, kind
+
+
 # kinds of picture a question or a model can be about; they steer model choice and are echoed in answers
 DOMAINS = ("anime", "cartoon", "illustration", "manga", "animation", "photo", "portrait", "face", "video",
            "pixel art", "sketch", "line art", "game", "3d")

@@ -16,6 +16,7 @@ from muselab.answer.result import ModelFit
 from muselab.catalog.records import Explainer, Task
 from muselab.catalog.taxonomy import family, has_cue
 from muselab.context import Context
+from muselab.search.explain import cue_scores
 from muselab.search.tasks import TaskGuess
 from muselab.text import asked_scale, domains_in, normalise, sentences
 
@@ -72,6 +73,8 @@ def task_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[
     then = next((e for e in explainers[1:] if guess.second and guess.second.id in e.tasks), None)
     if then is not None:
         lines += ["", f"**Then, {guess.second.name.lower()}:** {then.answer.strip()}"]
+    for other in also_asked(ctx.question, t, explainers, then):
+        lines += ["", f"**{other.title}:** {other.answer.strip()}"]
     if not short:
         lines += ["", f"In your terms: {describe_goal(ctx.question, t)}."]
     lines += named_lines(named, fits, t)
@@ -81,6 +84,14 @@ def task_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[
                           f"perform {t.name.lower()} itself. The task needs {t.needs}. Section 2 shows what "
                           "it can still do."]
     return "\n".join(lines)
+
+
+def also_asked(question: str, task: Task, explainers: list[Explainer], then: Explainer | None) -> list[Explainer]:
+    """The other mechanisms a question asks about in its own words ('what are seed, steps and CFG?'), each
+    answered plainly beside the first; one it only resembles, or one of another task it gives as an example
+    ('extra fingers' in a negative prompt), is left to the full answer."""
+    found = cue_scores(question)
+    return [e for e in explainers[1:] if e is not then and found.get(e.id, 0.0) > 0 and task.id in e.tasks]
 
 
 def named_lines(named, fits: list[ModelFit], t: Task) -> list[str]:

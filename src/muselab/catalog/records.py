@@ -120,6 +120,10 @@ class Explainer(BaseModel):
     papers: list[str] = Field(default_factory=list, description="arXiv ids of the papers it rests on.")
     models: list[str] = Field(default_factory=list, description="Name fragments of the catalog models practitioners "
                                                                   "use for it ('openpose', 'seedvr'), matched squashed.")
+    patterns: list[str] = Field(default_factory=list, description="Regular expressions for the syntax it explains, "
+                                                                  "e.g. a prompt weight '(red dress:1.3)'.")
+    converts: list[str] = Field(default_factory=list, description="[from, to] when it explains turning one kind "
+                                                                  "into another: ['image', 'video'] for image-to-video.")
 
     def embed_text(self) -> str:
         return f"{self.title}. {self.answer}"

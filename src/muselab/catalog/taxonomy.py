@@ -154,18 +154,24 @@ def task_cues(tasks: dict[str, Task]) -> CueIndex:
     return _TASK_CUES[1]
 
 
-def cue_scores(question: str, tasks: dict[str, Task]) -> dict[str, float]:
-    """Per task, the summed weights of its cues that the question contains. A cue found only inside a
-    longer cue's match counts for nothing: 'slow' in 'slow motion' is not about slow generation."""
+def cue_hits(question: str, tasks: dict[str, Task]) -> list[tuple[str, int, int, float]]:
+    """(task id, start, end, weight) of each task cue the normalised question contains, each cue once. A cue
+    found only inside a longer cue's match counts for nothing: 'slow' in 'slow motion' is not about slow
+    generation."""
     found = sorted((n, i, start, end, tid, weight)  # in the taxonomy's order
                    for start, end, (n, tid, i, weight) in task_cues(tasks).matches(normalise(question)))
     spans = [(s, e) for _, _, s, e, *_ in found]
-    counted: dict[tuple[str, int], float] = {}  # each cue counts once
+    counted: dict[tuple[str, int], tuple[str, int, int, float]] = {}
     for _, i, start, end, tid, weight in found:
         if not any(s <= start and end <= e and e - s > end - start for s, e in spans):
-            counted[tid, i] = weight
+            counted[tid, i] = (tid, start, end, weight)
+    return list(counted.values())
+
+
+def cue_scores(question: str, tasks: dict[str, Task]) -> dict[str, float]:
+    """Per task, the summed weights of its cues that the question contains (see cue_hits)."""
     scores: dict[str, float] = {}
-    for (tid, _), weight in counted.items():
+    for tid, _, _, weight in cue_hits(question, tasks):
         scores[tid] = scores.get(tid, 0.0) + weight
     return scores
 

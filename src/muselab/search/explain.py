@@ -13,8 +13,8 @@ from pathlib import Path
 
 from muselab.catalog.knowledge import explainers
 from muselab.catalog.records import Explainer, Task
-from muselab.catalog.taxonomy import CueIndex
-from muselab.text import normalise
+from muselab.catalog.taxonomy import CueIndex, builtin_tasks
+from muselab.text import asked_conversion, mentions_video, normalise
 
 MIN_SIMILARITY = 0.5  # cosine of the question with an explainer's title + answer, on its own
 OWN_TASK = 2.5  # an explainer filed under the identified task, against one of another task
@@ -23,6 +23,9 @@ FALLBACK_SIMILARITY = 0.35  # with no clear signal, the task's own explainer clo
 PRIMARY = 0.3  # among the task's own explainers, one filed first under the task before one it shares with another
 OTHER_TASK_CLEAR = 0.6  # meaning alone brings in another task's mechanism beside the task's own only if this close
 LIMIT = 2
+PATTERN = 2.0  # the syntax an explainer is about, written in the question, counts as a two-word cue
+CONVERSION = 2.0  # a question asking to turn one kind into another, for the mechanism of that conversion
+VIDEO_VERSION = 2.0  # a question about a video: a clearly similar mechanism filed under a video task comes first
 EXPLAINER_PRIOR = 3.0  # how much the clearly asked-about mechanism's task counts in identification
 
 
@@ -33,7 +36,29 @@ def cue_scores(question: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for (eid, _), words in found.items():
         out[eid] = out.get(eid, 0.0) + words
+    for e, rx in explainer_patterns():  # the syntax it explains, written out: '(red dress:1.3)'
+        if rx.search(question):
+            out[e.id] = out.get(e.id, 0.0) + PATTERN
+    # what the question asks to turn into what ('an old photo started moving': image to video) counts as
+    # a two-word cue for the mechanism of that conversion; with no start said, as a one-word cue
+    asked = asked_conversion(question)
+    for e in explainers() if asked else ():
+        if e.converts and e.converts[1] == asked[1] and asked[0] in (None, e.converts[0]):
+            out[e.id] = out.get(e.id, 0.0) + (CONVERSION if asked[0] else CONVERSION / 2)
     return out
+
+
+@cache
+def video_tasks() -> frozenset[str]:
+    """The tasks that make video (their explainers are the video versions of a mechanism)."""
+    return frozenset(t.id for t in builtin_tasks() if "video" in t.output_modalities)
+
+
+@cache
+def explainer_patterns() -> tuple:
+    import re
+
+    return tuple((e, re.compile("|".join(e.patterns))) for e in explainers() if e.patterns)
 
 
 @cache
@@ -55,6 +80,9 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
     sole = [e.id for e in explainers() if task and e.tasks[0] == task.id]
     scored, fallback = [], []
     found = cue_scores(question)
+    # 'cut him out through the whole clip' is asked of a video: the video version of a mechanism (tracking
+    # the mask through the frames) before the image one its words also match (cutting out one picture)
+    on_video = mentions_video(question)
     for e in explainers():
         cues, own = found.get(e.id, 0.0), bool(own_tasks & set(e.tasks))
         sim = (meaning or {}).get(e.id, 0.0)
@@ -64,18 +92,26 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
         # a mechanism of the question's own task comes first: 'extra fingers' in a question about negative
         # prompts is an example, not the subject
         score = cues + 2 * sim + (OWN_TASK if own else 0.0)
+        if on_video and sim >= MIN_SIMILARITY and set(e.tasks) & video_tasks():
+            score += VIDEO_VERSION
         if cues >= 2 or sim >= MIN_SIMILARITY or (cues and own):
             scored.append((score, e.id, e, bool(cues) or own or sim >= OTHER_TASK_CLEAR))
         elif own and sim >= FALLBACK_SIMILARITY:
             fallback.append((score + (PRIMARY if e.tasks[0] == task.id else 0.0), e.id, e, True))
     if meaning is None and len(fallback) > 1:  # (without a meaning, no fallback has a similarity anyway)
         fallback = []  # without the meaning there is no telling which of the task's mechanisms is asked about
-    if fallback or any(s[3] and own_tasks & set(s[2].tasks) for s in scored):
+    own_clear = any(s[3] and own_tasks & set(s[2].tasks) for s in scored)
+    if fallback or own_clear:
         # the task has its own mechanism here: a loose resemblance to another task's is not what was asked
         scored = [s for s in scored if s[3]]
-    # the task's own mechanism closest in meaning competes with the clear signals of other tasks' mechanisms
-    ranked = sorted(scored + sorted(fallback, key=lambda x: (-x[0], x[1]))[:1], key=lambda x: (-x[0], x[1]))
-    return [e for _, _, e, _ in ranked[:limit]]
+    # the task's own mechanism closest in meaning competes with the clear signals of other tasks' mechanisms,
+    # unless one of the task's own mechanisms is clearly asked about ('a still photo turned into a 3D shot'
+    # is depth parallax, not the task's first-filed multiview reconstruction)
+    fallback = [] if own_clear else sorted(fallback, key=lambda x: (-x[0], x[1]))[:1]
+    ranked = sorted(scored + fallback, key=lambda x: (-x[0], x[1]))
+    # one more of the task's own mechanisms when the question names it too ('seed, steps and CFG')
+    more = [r for r in ranked[limit:] if found.get(r[1]) and own_tasks & set(r[2].tasks)][:1] if limit > 1 else []
+    return [e for _, _, e, _ in ranked[:limit] + more]
 
 
 def task_prior(question: str, meaning: dict[str, float] | None = None) -> dict[str, float]:

@@ -27,7 +27,7 @@ from muselab.catalog.taxonomy import family
 from muselab.search.fusion import fuse, positions, ranking
 from muselab.search.index import load_index
 from muselab.search.papers import fts_terms, lexical
-from muselab.text import DOMAINS, asked_scale, domains_in, normalise
+from muselab.text import DOMAINS, asked_scale, domains_in, mentions_video, normalise
 
 # parts of a workflow: never "the model", and below the models whenever one exists
 PART_ROLES = {"vae": -3.0, "text-encoder": -3.0, "image-encoder": -3.0, "audio-encoder": -3.0, "embedding": -2.0,
@@ -41,8 +41,6 @@ NATURAL_PARTS = {"personalization": {"lora"}, "identity-generation": {"lora", "a
 ESTABLISHED, KNOWN_ARCHITECTURE, PUBLISHED = 0.7, 0.3, 0.4
 VIDEO_MEDIUM_WEIGHT = 2.0
 FAVOURED = 2.5  # a model the asked mechanism's explainer names as what practitioners use for it
-# the user's medium is video ('upscale my video', 'cut him out of the clip') in a task filed for images
-VIDEO_MEDIUM = re.compile(r"(?<![a-z])(video|videos|clip|clips|footage|movie|film|frames)(?![a-z])")
 IMAGE_INPUT = re.compile(r"(?<![a-z])(photo|picture|image|selfie|drawing|sketch|screenshot|still|illustration|"
                          r"render|portrait)s?(?![a-z])")
 
@@ -198,9 +196,10 @@ def medium(question: str, table: ModelTable, task: Task, tasks: dict[str, Task])
     about a picture: the models that only make video last."""
     if task.output_modalities != ["image"]:
         return 0.0
-    if VIDEO_MEDIUM.search(normalise(question)):
-        own = table.per_task("own", task, tasks, lambda: np.isin(table.tasks, list(family(task.id, tasks))))
-        return VIDEO_MEDIUM_WEIGHT * table.takes_video * own
+    if mentions_video(question):
+        # the task's own models or ones known to do it, not the wider family's (a video generator filed under
+        # image editing does not segment a clip)
+        return VIDEO_MEDIUM_WEIGHT * table.takes_video * (task_fit(table, task, tasks) >= 2.0)
     # a still picture: a model that makes only video (a video inpainter filed under inpainting) does not
     return -VIDEO_MEDIUM_WEIGHT * table.video_only
 

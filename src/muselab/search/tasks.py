@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from muselab.catalog.records import Task
-from muselab.catalog.taxonomy import cue_scores, family, first_cue, task_text
+from muselab.catalog.taxonomy import cue_hits, cue_scores, family, first_cue, task_text
+from muselab.text import asked_output, is_medium_word, normalise
 
 
 @dataclass
@@ -67,6 +68,8 @@ def identify(
             scores[tid] = scores.get(tid, 0.0) + weight
     for tid, sim in (meaning or {}).items():
         scores[tid] = scores.get(tid, 0.0) + meaning_weight * sim
+    for tid, weight in output_prior(question, tasks).items():
+        scores[tid] = scores.get(tid, 0.0) + weight
     if not scores:
         fallback = tasks.get("other") or next(iter(tasks.values()))
         return TaskGuess(fallback, 0.0, scores={})
@@ -92,6 +95,18 @@ def identify(
     return two_part(question, guess, tasks, lexical)
 
 
+def output_prior(question: str, tasks: dict[str, Task]) -> dict[str, float]:
+    """What the question asks to be made (a sound, a video, a 3D model: text.asked_output) counts for the
+    tasks that make it and against the making tasks that make something else: 'make sound that fits the
+    video' is audio generation, however much it says 'video'."""
+    kind = asked_output(question)
+    if kind is None:
+        return {}
+    return {t.id: OUTPUT_PRIOR if kind in t.output_modalities else -OUTPUT_PENALTY
+            for t in tasks.values() if t.output_modalities and (kind in t.output_modalities or t.generative)}
+
+
+OUTPUT_PRIOR, OUTPUT_PENALTY = 2.0, 1.0  # (5-fold CV over the example questions held: bench/tasks.py --cv)
 HELP_TOPIC_MARGIN = 0.6  # a help topic without its own words gives way to a making task this close to it
 SECOND_SHARE = 0.5  # a second task's score, relative to the first's, for a two-part question
 
@@ -104,12 +119,23 @@ def two_part(question: str, guess: TaskGuess, tasks: dict[str, Task], lexical: d
     if rival is None or lexical.get(guess.task.id, 0) < 1 or lexical.get(rival.id, 0) < 1 \
             or lexical[rival.id] < SECOND_SHARE * lexical[guess.task.id] \
             or rival.id in family(guess.task.id, tasks) \
-            or guess.scores.get(rival.id, 0.0) < SECOND_SHARE * guess.scores.get(guess.task.id, 0.0):
+            or guess.scores.get(rival.id, 0.0) < SECOND_SHARE * guess.scores.get(guess.task.id, 0.0) \
+            or own_cues(question, rival.id, guess.task.id, tasks) < 1:
         return guess
     here, there = first_cue(question, guess.task), first_cue(question, rival)
     guess.second = rival
     guess.second_first = here is not None and there is not None and there < here
     return guess
+
+
+def own_cues(question: str, rival: str, first: str, tasks: dict[str, Task]) -> float:
+    """The weight of the rival's cues that ask for something of their own: not the words the first task
+    also matched ('3d model' is both text-to-3d and image-to-3d) and not the medium alone ('in the clip'
+    says where, not what to do)."""
+    hits = cue_hits(question, tasks)
+    first_spans = {(s, e) for tid, s, e, _ in hits if tid == first}
+    q = normalise(question)
+    return sum(w for tid, s, e, w in hits if tid == rival and (s, e) not in first_spans and not is_medium_word(q[s:e]))
 
 
 # -- meaning: similarity to each task's examples and definition ---------------------
