@@ -82,7 +82,7 @@ def asked_scale(text: str) -> int | None:
 # still picture said to move ('the photo started blinking' is a video). Only kinds other than a still
 # image are read: nearly every question makes or touches an image, so an image says nothing.
 _MADE = {
-    "audio": r"sounds?|audio|music|songs?|soundtracks?|voices?|speech|sound effects|foley|singing",
+    "audio": r"sounds?|audio|music|songs?|soundtracks?|voices?|speech|sound effects|foley",
     "video": r"videos?|clips?|animations?|movies?|footage|gifs?",  # (not 'film': 'add film grain')
     "3d": r"3d (?:models?|mesh(?:es)?|objects?|assets?|prints?|scenes?)|meshes|mesh|3d printable",
 }
