@@ -94,7 +94,8 @@ _INTO = r"(?:turn|turns|turned|turning|convert|converts|converted|converting|tra
 _ARTICLE = r"(?:(?:a|an|some|whole|full|short|long|matching|realistic|new|own|real|" \
            r"[0-9]+(?: ?s(?:ec(?:onds?)?)?)?)\s+){0,4}" \
            r"(?:(?!(?:my|your|his|her|its|our|their|the|this|that|these|those)\b)[a-z]+\s+)?"
-_STILL = r"(?:photos?|pictures?|portraits?|paintings?|images?|stills?|selfies?|drawings?|photographs?)"
+_STILL = r"(?:(?:photo|picture|portrait|painting|image|still|selfie|drawing|photograph|sketch|screenshot|" \
+         r"illustration|render)s?)"
 _MOVING = r"(?:move|moves|moved|moving|blink|blinks|blinking|come alive|came alive|comes alive|" \
           r"come to life|comes to life|came to life|animate|animates|animated|animating|dance|dances|dancing|" \
           r"walk|walks|walking)"
@@ -121,6 +122,14 @@ def is_medium_word(phrase: str) -> bool:
     return _MEDIUM_WORD.fullmatch(normalise(phrase).strip()) is not None
 
 
+_STILL_WORD = re.compile(rf"(?<![a-z]){_STILL}(?![a-z])")
+
+
+def mentions_still(text: str) -> bool:
+    """A still picture is named ('my photo', 'a screenshot'): what the user starts from, often."""
+    return _STILL_WORD.search(normalise(text)) is not None
+
+
 def asked_output(text: str) -> str | None:
     """The kind of thing a question asks to be made, when it says one other than an image: 'audio',
     'video' or '3d'; the first one written wins."""
@@ -128,11 +137,13 @@ def asked_output(text: str) -> str | None:
     return made[1] if made else None
 
 
-def _made(t: str) -> tuple[int, str, int, int] | None:
-    """(position, kind, span of the noun) of the first thing a normalised question asks to be made."""
-    found = [(m.start(), kind, *m.span("a" if m.group("a") else "b")) for kind, rx in _OUTPUT_RES if (m := rx.search(t))]
+def _made(t: str) -> tuple[int, str, int, int, bool] | None:
+    """(position, kind, span of the noun, whether it is a still picture said to move) of the first thing a
+    normalised question asks to be made."""
+    found = [(m.start(), kind, *m.span("a" if m.group("a") else "b"), False)
+             for kind, rx in _OUTPUT_RES if (m := rx.search(t))]
     if (m := _STILL_MOVING.search(t)):
-        found.append((m.start(), "video", m.start(), m.end()))
+        found.append((m.start(), "video", m.start(), m.end(), True))
     return min(found) if found else None
 
 
@@ -148,13 +159,13 @@ def asked_conversion(text: str) -> tuple[str | None, str] | None:
     made = _made(t)
     if made is None:
         return None
-    _, kind, start, end = made
-    if kind == "video" and _STILL_MOVING.search(t):
+    _, kind, start, end, still_moving = made
+    if still_moving:
         return "image", kind
     rest = t[:start] + " " * (end - start) + t[end:]  # the words besides the thing made
     if kind != "video" and _VIDEO_MEDIUM.search(rest):
         return "video", kind
-    if re.search(rf"(?<![a-z]){_STILL}(?![a-z])", rest):
+    if _STILL_WORD.search(rest):
         return "image", kind
     if _WORDING.search(rest):
         return "text", kind

@@ -8,6 +8,7 @@ clear (MIN_SIMILARITY) and is worth more when the explainer belongs to the ident
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -56,8 +57,6 @@ def video_tasks() -> frozenset[str]:
 
 @cache
 def explainer_patterns() -> tuple:
-    import re
-
     return tuple((e, re.compile("|".join(e.patterns))) for e in explainers() if e.patterns)
 
 

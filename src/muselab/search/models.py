@@ -27,7 +27,7 @@ from muselab.catalog.taxonomy import family
 from muselab.search.fusion import fuse, positions, ranking
 from muselab.search.index import load_index
 from muselab.search.papers import fts_terms, lexical
-from muselab.text import DOMAINS, asked_scale, domains_in, mentions_video, normalise
+from muselab.text import DOMAINS, asked_scale, domains_in, mentions_still, mentions_video, normalise
 
 # parts of a workflow: never "the model", and below the models whenever one exists
 PART_ROLES = {"vae": -3.0, "text-encoder": -3.0, "image-encoder": -3.0, "audio-encoder": -3.0, "embedding": -2.0,
@@ -41,8 +41,6 @@ NATURAL_PARTS = {"personalization": {"lora"}, "identity-generation": {"lora", "a
 ESTABLISHED, KNOWN_ARCHITECTURE, PUBLISHED = 0.7, 0.3, 0.4
 VIDEO_MEDIUM_WEIGHT = 2.0
 FAVOURED = 2.5  # a model the asked mechanism's explainer names as what practitioners use for it
-IMAGE_INPUT = re.compile(r"(?<![a-z])(photo|picture|image|selfie|drawing|sketch|screenshot|still|illustration|"
-                         r"render|portrait)s?(?![a-z])")
 
 
 @dataclass
@@ -181,7 +179,7 @@ def specifics(question: str, table: ModelTable) -> np.ndarray:
     """What the question says about its picture: anime or photo, a picture to start from, a scale."""
     q = normalise(question)
     out = sum((table.domains[d] for d in domains_in(question)), np.zeros(len(table.models)))
-    if IMAGE_INPUT.search(q):  # the user starts from a picture: prefer models that take one
+    if mentions_still(q):  # the user starts from a picture: prefer models that take one
         out = out + 0.8 * table.takes_image
     scale = asked_scale(q)
     if scale:
