@@ -305,3 +305,46 @@ def test_each_mechanism_asked_in_its_own_words_is_answered_in_short(lab):
     by_id = {e.id: e for e in explainers()}
     for eid in ("seeds-and-reproducibility", "samplers-and-steps"):
         assert by_id[eid].answer.strip()[:80] in section1, eid
+
+
+def test_a_controlnet_is_described_for_the_backbone_it_plugs_into(lab):
+    from muselab.answer.describe import own_chain
+    from muselab.answer.result import ModelFit
+
+    def arch(name):
+        return own_chain(ModelFit(source=None, record=lab.store.model(name), task=None, fits=True,
+                                  inferred=False))[1].id
+
+    # a transformer has no U-Net encoder to copy: its ControlNets read VAE-encoded control tokens
+    assert arch("Control-Qwen-Image-2512-Fun-Controlnet-Union-2602") == "dit-controlnet"
+    assert arch("Control-Z-Image-Turbo-Fun-Controlnet-Union") == "dit-controlnet"
+    unet = next(m.name for m in lab.store.models() if m.role == "controlnet" and m.architecture == "sdxl-unet")
+    assert arch(unet) == "controlnet"
+    # a T2I-Adapter filed with the ControlNets is described as the light adapter it is
+    adapter = next(m.name for m in lab.store.models() if m.role == "controlnet" and m.architecture == "t2i-adapter")
+    assert arch(adapter) == "t2i-adapter"
+    assert "U-Net" in architectures()["controlnet"].chain.steps[2]
+    assert "VAE" in architectures()["dit-controlnet"].chain.steps[1]
+
+
+def test_variants_with_inputs_of_their_own_say_so(lab):
+    vace, camera = lab.store.model("Video-wan2-1-vace-14B-fp16"), lab.store.model("Video-wan2-1-fun-camera-v1-1-14B-bf16")
+    assert vace.architecture == "wan-vace" and {"video", "mask", "image"} <= set(vace.input_modalities)
+    assert "CLIP" not in " ".join(architecture_of(vace).chain.steps)  # not the image-to-video chain
+    assert camera.architecture == "wan-fun-camera" and "camera path" in camera.input_modalities
+    assert "mask" in lab.store.model("Model-void-pass1").input_modalities
+    # subtasks whose models take no prompt: the markdown sources copy these, so they must be right
+    assert "text" not in lab.store.model("TryOn-StableVITON").input_modalities
+    assert lab.store.model("Model-Drag-Your-GAN").input_modalities == ["image", "points"]
+    # an image editor that templates hand on to video or 3D models still makes pictures
+    banana = lab.store.model("Edit-Nano-Banana-2-API")
+    assert banana.output_modalities == ["image"] and "text" in banana.input_modalities
+
+
+def test_the_step_beside_the_asked_task_is_answered_by_its_own_explainer(lab):
+    data = ask(lab, "My talking avatar video needs a speaking voice too: how do tools clone a voice for it?")
+    assert "voice-cloning-tts" in data["explainers"]
+    assert any(m["name"].startswith("Audio-") for m in data["models"][:3])  # a voice model, not only lip sync
+    cover = ask(lab, "How are songs re-sung by a different singer's voice with RVC?")
+    assert cover["explainers"][0] == "singing-voice-conversion"
+    assert cover["models"][0]["name"] == "Audio-RVC-voice-conversion"

@@ -124,3 +124,22 @@ def test_ingest_command_without_a_path_reads_the_package(cli):
     result = cli("--no-progress", "ingest", "comfyui-nodes", "--no-embed")
     assert result.exit_code == 0, result.stderr
     assert "node packs" in result.stdout
+
+
+def test_a_model_makes_its_own_tasks_kind_not_what_a_chained_template_saves():
+    from muselab.catalog.ingest.comfyui_templates import model_io
+
+    edit = {"tags": ["Image Edit"], "type": "image", "io": {"inputs": [{"nodeType": "LoadImage"}],
+                                                            "outputs": [{"mediaType": "image"}]}}
+    chained = {"tags": ["Image Edit"], "type": "image", "io": {"inputs": [{"nodeType": "LoadImage"}],
+                                                               "outputs": [{"mediaType": "video"}]}}
+    to_video = {"tags": ["Image to Video"], "type": "video", "io": {"inputs": [{"nodeType": "LoadVideo"}],
+                                                                    "outputs": [{"mediaType": "video"}]}}
+    # an editor whose picture a template hands on to a video model still makes pictures, from a picture
+    # and an instruction; the video loaded by a template of another task is not its input
+    assert model_io([edit, chained, to_video], "image-editing") == (["image", "text"], ["image"])
+    # a model filed under an image task whose every template makes video is a video model
+    assert model_io([chained], "controllable-generation")[1] == ["video"]
+    # an upscaler used inside a text-to-image template takes no prompt
+    t2i = {"tags": ["Text to Image"], "type": "image", "io": {}}
+    assert model_io([t2i], "super-resolution") == (["image"], ["image"])

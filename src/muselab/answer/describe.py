@@ -54,11 +54,21 @@ def same_size(chain: Chain) -> Chain:
         "steps": [s for s in chain.steps if not re.search(r"upsampl|upscal|pixel.?shuffle|enlarg", s, re.I)]})
 
 
+# an add-on kind built differently for a transformer base model (no U-Net encoder to copy)
+ON_TRANSFORMER = {"controlnet": "dit-controlnet"}
+
+
 def addon_architecture(r) -> Architecture | None:
     from muselab.catalog.knowledge import architectures
 
+    base = architecture_of(r)
+    if base is not None and base.id in {a for _, a in ADD_ON_KINDS}:
+        return base  # the record says which add-on it is (a T2I-Adapter filed with the ControlNets)
     text = f"{r.role} {r.name} {r.display_name}".lower()
-    return next((architectures().get(a) for key, a in ADD_ON_KINDS if key in text and a in architectures()), None)
+    kind = next((a for key, a in ADD_ON_KINDS if key in text and a in architectures()), None)
+    if kind in ON_TRANSFORMER and base is not None and base.backbone == "transformer":
+        kind = ON_TRANSFORMER[kind]
+    return architectures().get(kind) if kind else None
 
 
 def chain_line(wf: Chain, name: str, brief: bool = False) -> str:
@@ -73,7 +83,8 @@ def _brief(step: str) -> str:
 
 
 MEDIA = {"text": "text (TEXT)", "image": "image (IMAGE)", "video": "video (VIDEO)", "audio": "audio (AUDIO)",
-         "3d": "3D model (MESH)", "mask": "mask (MASK)", "pose": "pose (IMAGE)", "depth": "depth map (IMAGE)"}
+         "3d": "3D model (MESH)", "mask": "mask (MASK)", "pose": "pose (IMAGE)", "depth": "depth map (IMAGE)",
+         "points": "points clicked on the image", "camera path": "camera path (pan, zoom, orbit)"}
 
 
 def io_line(f: ModelFit, name: str) -> str:

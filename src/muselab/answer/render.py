@@ -109,7 +109,8 @@ def named_lines(named, fits: list[ModelFit], t: Task) -> list[str]:
                           f"{shown_name(hit)} is recommended first, and section 2 shows how it works."]
         elif link.models:
             lines += ["", f"**The model you named:** {link.text} is in muselab's catalog ({link.family}), but "
-                          f"none of its models does {t.name.lower()}, so the models below are ones that do."]
+                          f"the catalog files none of its models under {t.name.lower()}, so the models below are "
+                          "the ones it has for that."]
     for name in unknown:
         lines += ["", f"**Not in the catalog:** {name} is not in muselab's catalog, so this answer cannot say how "
                       "it works; it goes on with what the catalog has."]

@@ -103,6 +103,8 @@ class Architecture(BaseModel):
     about: str = ""
     chain: Chain
     papers: list[str] = Field(default_factory=list, description="arXiv ids of the papers it rests on.")
+    backbone: str = Field("", description="'transformer' for a DiT: its add-ons are built differently "
+                                          "(a ControlNet copies transformer blocks, not a U-Net encoder).")
 
 
 class Explainer(BaseModel):

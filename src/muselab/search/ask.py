@@ -16,7 +16,7 @@ from muselab.catalog.records import Paper
 from muselab.catalog.sources import model_source, paper_source
 from muselab.context import Context, check_question
 from muselab.errors import StoreError
-from muselab.search.explain import explainer_vectors, pick, task_prior
+from muselab.search.explain import cue_scores, explainer_vectors, pick, task_prior
 from muselab.search.index import ensure_model_vectors
 from muselab.search.link import Link, name_index, unknown_names
 from muselab.search.models import Recommendation, model_table, recommend
@@ -64,6 +64,8 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
                           cache_dir=settings.cache_dir, linked=linked, favoured=favoured_for(explained, guess.second))
         extra = next((r for r in other if r.fits and r.model.name not in {x.model.name for x in recs}), None)
         recs = recs[:k_models - 1] + [extra] if extra else recs
+    elif k_models > 1:  # a step beside the task, asked in its own words (the cloned voice of an avatar)
+        recs = with_tool_of_step(store, question, recs, explained, guess, tasks, qvec, embedder, settings, k_models)
     # 5. the papers
     search = PaperSearch(store, embedder, settings.cache_dir, task_vectors=task_vectors(store, embedder, settings.cache_dir))
     hits = search.search(question, mode=mode, k=k_papers, guess=guess, qvec=qvec, explainers=explained)
@@ -118,6 +120,27 @@ def linked_tasks(store, links: list[Link]) -> list[str]:
         if found:
             out.append(max(dict.fromkeys(found), key=found.count))
     return out
+
+
+def with_tool_of_step(store, question, recs, explained, guess, tasks, qvec, embedder, settings, k_models):
+    """The last place goes to the tool of a mechanism the question names in its own words when that
+    mechanism is a step of the asked task that belongs first to another task, and none of its tools is
+    recommended: a voice-cloning model beside the lip-sync models when an avatar's voice is asked about."""
+    found = cue_scores(question)
+    # a step filed under the asked task as well as under its own (voice cloning serves lip sync); a mechanism
+    # of an unrelated task that a phrase of the question only resembles brings no tool
+    step = next((e for e, _ in explained if found.get(e.id) and e.models and guess.task.id in e.tasks[1:]
+                 and e.tasks[0] in tasks), None)
+    if step is None:
+        return recs
+    table = model_table(store)
+    uses = table.matching(tuple(step.models))
+    if any(uses[table.row[r.model.name.lower()]] for r in recs):
+        return recs
+    other = recommend(store, question, tasks[step.tasks[0]], tasks, qvec=qvec, space=embedder.space, k=k_models,
+                      cache_dir=settings.cache_dir, favoured=tuple(step.models))
+    tool = next((r for r in other if r.fits and uses[table.row[r.model.name.lower()]]), None)
+    return recs[:k_models - 1] + [tool] if tool else recs
 
 
 def favoured_for(explained: list[tuple], task=None) -> tuple[str, ...]:

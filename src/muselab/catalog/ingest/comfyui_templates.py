@@ -154,6 +154,27 @@ def io_of(meta: dict) -> tuple[list[str], list[str]]:
     return inputs or ["text"], outputs or [meta.get("type") or "image"]
 
 
+def model_io(users: list[dict], task_id: str) -> tuple[list[str], list[str]]:
+    """(inputs, outputs) of one model. A template's io block says what the whole graph loads and saves: a
+    template that feeds an image editor's picture to a video or 3D model outputs video or 3D, not the
+    editor. So the templates filed under the model's own task count (all of them when none is); among
+    their outputs, the task's own kind is the model's (a video ControlNet filed under an image task keeps
+    its video); and a model whose task takes a prompt takes text (io blocks list only loaded media).
+    Family knowledge (data/families.toml) corrects a model that differs, at store load."""
+    task = {t.id: t for t in builtin_tasks()}.get(task_id)
+    own = [u for u in users if task_id in tasks_of(u.get("tags", []), u.get("type", ""), builtin_tasks())]
+    ios = [io_of(u) for u in own or users]
+    takes_text = not task or "text" in task.input_modalities
+    # a text-to-image template's io lists no media, which io_of reads as text: the upscaler in it takes none
+    inputs = {m for i, _ in ios for m in i if m != "text" or takes_text} or set(task.input_modalities if task else [])
+    if takes_text:
+        inputs.add("text")
+    made = {m for _, o in ios for m in o}
+    kind = set(task.output_modalities if task else [])
+    outputs = kind if kind and (kind <= made or not made) else made or {"image"}
+    return sorted(inputs), sorted(outputs)
+
+
 def template_record(template_id: str, graph: dict, pkg: Package) -> Template:
     meta = pkg.meta(template_id)
     tasks = tasks_of(meta.get("tags", []), meta.get("type", ""), builtin_tasks())
@@ -185,11 +206,11 @@ def file_models(template: Template, pkg: Package) -> list[Model]:
         stem = f["name"].rsplit(".", 1)[0].rsplit("/", 1)[-1]
         family = family_of([stem], published)
         role = role_of(f.get("directory", ""))
-        ios = [io_of(u) for u in users]
+        inputs, outputs = model_io(users, task)
         out.append(Model(
             name=f"{_prefix(task)}-{slug(stem)}", display_name=readable(stem, family), task=task,
             category=f"{ROLES.get(role, role)} ({f.get('directory')})" + (f" of {family}" if family else ""),
-            input_modalities=sorted({m for i, _ in ios for m in i}), output_modalities=sorted({m for _, o in ios for m in o}),
+            input_modalities=inputs, output_modalities=outputs,
             summary=_summary(role, family, users), weights_url=f.get("url"), hf_url=_hf_repo(f.get("url")),
             weights_source=f"ComfyUI templates: {f['name']} into models/{f.get('directory')}",
             family=family, aliases=_aliases(stem, published, pkg.families),
@@ -210,11 +231,11 @@ def api_models(template: Template, pkg: Package) -> list[Model]:
         best = max(users, key=lambda u: int(u.get("usage") or 0)) if users else {"description": template.description}
         tasks = [t for u in users for t in tasks_of(u.get("tags", []), u.get("type", ""), builtin_tasks())]
         task = commonest(tasks) or template.tasks[0]
-        ios = [io_of(u) for u in users] or [io_of({})]
+        inputs, outputs = model_io(users, task)
         out.append(Model(
             name=f"{_prefix(task)}-{slug(family)}-API", display_name=family, task=task,
             category="partner API model: runs on the provider's servers through ComfyUI's API nodes, not locally",
-            input_modalities=sorted({m for i, _ in ios for m in i}), output_modalities=sorted({m for _, o in ios for m in o}),
+            input_modalities=inputs, output_modalities=outputs,
             summary=clean_description(best.get("description"), 400), family=family, aliases=aliases_for([], [family]),
             role="api", capabilities=sorted(set(tasks) - {task}), templates=sorted(u["id"] for u in users),
             popularity=float(sum(int(u.get("usage") or 0) for u in users)),
