@@ -62,6 +62,8 @@ def test_explainers_are_filed_under_real_tasks_and_the_papers_they_cite_ship_in_
     assert sum(bool(e.papers) for e in items) >= 0.8 * len(items)  # the rest is community practice, no paper
     for e in items:
         assert e.tasks and set(e.tasks) <= set(TASKS), e.id
+        # an explainer cue weighs its word count; '=N' is the taxonomy's syntax and would be read literally
+        assert not [c for c in e.cues if "=" in c], e.id
         missing = [p for p in e.papers if not lab.store.papers([p])]
         assert missing == [], f"{e.id} cites papers the built-in catalog lacks: {missing}"
 

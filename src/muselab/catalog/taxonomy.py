@@ -34,6 +34,12 @@ def builtin_tasks() -> tuple[Task, ...]:
 
 
 @cache
+def builtin_task(task_id: str) -> Task | None:
+    """One built-in task by id (None for an id the taxonomy does not have)."""
+    return {t.id: t for t in builtin_tasks()}.get(task_id)
+
+
+@cache
 def parse_cue(cue: str) -> tuple[str, float]:
     """'vram=3' -> ('vram', 3.0); 'upscale' -> ('upscale', 1.0)."""
     phrase, _, weight = cue.rpartition("=") if "=" in cue else (cue, "", "")

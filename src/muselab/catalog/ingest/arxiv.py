@@ -135,11 +135,11 @@ def model_from_paper(p: Paper) -> Model | None:
         return None
     from muselab.catalog.taxonomy import PREFIX_TASKS
 
-    from muselab.catalog.taxonomy import builtin_tasks
+    from muselab.catalog.taxonomy import builtin_task
 
     prefix = next((k for k, t in PREFIX_TASKS.items() if t == p.tasks[0]), "model")
     sentences_ = [s for s in sentences(p.summary) if len(s) > 40][:2]
-    task = {t.id: t for t in builtin_tasks()}.get(p.tasks[0])  # what goes in and out: its task's
+    task = builtin_task(p.tasks[0])  # what goes in and out: its task's
     return Model(name=f"{_PREFIXES.get(prefix, prefix.capitalize())}-{slug(name)}", display_name=name,
                  task=p.tasks[0], capabilities=p.tasks[1:], category="published method with official code",
                  input_modalities=task.input_modalities if task else [],

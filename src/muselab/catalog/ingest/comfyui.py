@@ -14,7 +14,7 @@ from muselab.catalog.families import aliases_for, family_of, matching
 from muselab.catalog.ingest import Records
 from muselab.catalog.ingest.jsonfile import array_items, load_json
 from muselab.catalog.records import Model
-from muselab.catalog.taxonomy import builtin_tasks
+from muselab.catalog.taxonomy import builtin_task
 from muselab.errors import IngestError
 from muselab.text import clean_description, slug
 
@@ -76,16 +76,12 @@ def task_of(entry: dict) -> tuple[str, str]:
 GENERATORS = ("text-to-image", "prompt-engineering", "personalization", "acceleration", "video-generation")
 
 
-def _task(task_id: str):
-    return next(t for t in builtin_tasks() if t.id == task_id)
-
-
 def inputs_of(task: str, text: str) -> list[str]:
     """What a file takes: its task's inputs (a relighting model takes a photo and a prompt), except that a
     generator's file takes an image only when its name says so."""
     if task in GENERATORS:
         return ["image", "text"] if I2V.search(text) else ["text"]
-    return list(_task(task).input_modalities) or ["image"]
+    return list(builtin_task(task).input_modalities) or ["image"]
 
 
 def model_from(entry: dict) -> Model:
@@ -101,7 +97,8 @@ def model_from(entry: dict) -> Model:
         task=task,
         category=f"{entry['type']} for {base}" if base else entry["type"],
         input_modalities=inputs_of(task, f"{entry['name']} {entry.get('filename', '')} {base} {entry['type']}"),
-        output_modalities=["video"] if task == "video-generation" else _task(task).output_modalities or ["image"],
+        output_modalities=["video"] if task == "video-generation" else
+        builtin_task(task).output_modalities or ["image"],
         summary=clean_description(entry.get("description"), 600),
         github_url=ref if "github.com" in ref else None,
         hf_url=ref if "huggingface.co" in ref else (url if "huggingface.co" in url else None),

@@ -25,7 +25,7 @@ from muselab.catalog.ingest import Records
 from muselab.catalog.ingest.template_parts import (FOLDER_TASKS, ROLES, model_files, node_types, role_of,
                                                    tasks_of, unknown_node_types)
 from muselab.catalog.records import Model, Template
-from muselab.catalog.taxonomy import builtin_tasks
+from muselab.catalog.taxonomy import builtin_task, builtin_tasks
 from muselab.errors import BadInput, IngestError
 from muselab.text import clean_description, slug
 
@@ -161,7 +161,7 @@ def model_io(users: list[dict], task_id: str) -> tuple[list[str], list[str]]:
     their outputs, the task's own kind is the model's (a video ControlNet filed under an image task keeps
     its video); and a model whose task takes a prompt takes text (io blocks list only loaded media).
     Family knowledge (data/families.toml) corrects a model that differs, at store load."""
-    task = {t.id: t for t in builtin_tasks()}.get(task_id)
+    task = builtin_task(task_id)
     own = [u for u in users if task_id in tasks_of(u.get("tags", []), u.get("type", ""), builtin_tasks())]
     ios = [io_of(u) for u in own or users]
     takes_text = not task or "text" in task.input_modalities
@@ -265,7 +265,7 @@ def _summary(role: str, family: str, users: list[dict]) -> str:
 def _prefix(task_id: str) -> str:
     from muselab.catalog.taxonomy import PREFIX_TASKS
 
-    task = {t.id: t for t in builtin_tasks()}.get(task_id)
+    task = builtin_task(task_id)
     if task and task.prefix:
         return task.prefix
     return next((p.capitalize() for p, t in PREFIX_TASKS.items() if t == task_id), "Model")
