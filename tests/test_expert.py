@@ -350,3 +350,67 @@ def test_the_step_beside_the_asked_task_is_answered_by_its_own_explainer(lab):
     cover = ask(lab, "How are songs re-sung by a different singer's voice with RVC?")
     assert cover["explainers"][0] == "singing-voice-conversion"
     assert cover["models"][0]["name"] == "Audio-RVC-voice-conversion"
+
+
+def test_the_medium_counts_once_however_often_it_is_named():
+    from muselab.catalog.taxonomy import cue_scores
+
+    once = cue_scores("a video", TASKS)["video-generation"]
+    assert cue_scores("a video clip of old film footage, frame by frame", TASKS)["video-generation"] == once <= 1.0
+    # what the question asks to do still counts in full
+    assert cue_scores("smooth slow motion for this clip", TASKS)["frame-interpolation"] >= 2
+
+
+def test_a_still_picture_said_to_move_is_read_within_its_clause():
+    from muselab.text import asked_conversion
+
+    assert asked_conversion("She turned her photos into paintings, and then her first-dance video too") != \
+        ("image", "video")
+    assert asked_conversion("How did my old photo start blinking?") == ("image", "video")
+    assert asked_conversion("How do apps make a singing avatar from one picture?")[1] == "video"
+
+
+def test_jobs_beside_the_big_tasks_have_mechanisms_of_their_own():
+    asked = {
+        "How do tools paint a texture onto my untextured 3D model?": "mesh-texturing",
+        "Can I restyle a video of my cat as a watercolour without flicker?": "video-restyling",
+        "How does an app make my photo dance with the same dance moves as a clip?": "pose-driven-character-animation",
+        "How can an old photo of my grandma come alive and blink?": "portrait-reenactment",
+        "Is there a way to colorize manga pages automatically?": "lineart-colorization",
+        "How do they get a 3D scan of my room from a phone video with gaussian splatting?": "scene-capture-splats-nerf",
+        "What makes a seamless texture tile without visible edges?": "panoramas-and-seamless-tiles",
+        "How does an aging filter make me look older but still me?": "face-aging-attribute-editing",
+        "Why do cartoons made by AI mimic the style of a studio so well?": "art-style-imitation",
+    }
+    for question, explainer in asked.items():
+        assert pick(question, None)[0].id == explainer, question
+
+
+def test_the_works_of_a_guessed_mechanism_earn_their_label():
+    from muselab.answer.assess import Subject, _level
+    from muselab.search.tasks import TaskGuess
+
+    mechanism = next(e for e in explainers() if e.id == "text-to-video-diffusion")
+    guess = TaskGuess(TASKS["video-generation"], 1.0)
+    assert set(mechanism.papers) <= Subject(guess, TASKS, [mechanism], clear=None).asked
+    assert not Subject(guess, TASKS, [mechanism], clear=frozenset()).asked
+    near_the_mechanism_only = (0.25, 0.62)  # (cosine with the question, with the mechanism)
+    assert _level(False, True, near_the_mechanism_only, 0, 0, sure=True) == "closely related"
+    assert _level(False, True, near_the_mechanism_only, 0, 0, sure=False) == "related"
+    assert _level(False, True, (0.5, 0.6), 0, 0, sure=False) == "closely related"
+
+
+def test_a_checkpoint_is_described_with_its_own_inputs_and_generation(lab):
+    from muselab.answer.describe import own_chain
+    from muselab.answer.result import ModelFit
+
+    def chain(name):
+        return own_chain(ModelFit(source=None, record=lab.store.model(name), task=None, fits=True, inferred=False))
+
+    t2v, _ = chain("Video-wan2-2-t2v-low-noise-14B-fp8-scaled")
+    assert "start image" not in t2v.input and not any("start image" in s for s in t2v.steps)
+    assert "start image" in chain("Video-wan2-2-i2v-high-noise-14B-fp8-scaled")[0].input
+    assert chain("Txt2Img-GLIDE")[1].id == "glide"  # OpenAI's pixel-space model, not a latent SD model
+    assert chain("Audio-acestep-v1-5-turbo")[1].id == "ace-step-15"
+    assert chain("Audio-ace-step-v1-3-5b")[1].id == "ace-step"
+    assert lab.store.model("Model-StableRep").output_modalities == ["embedding"]

@@ -83,7 +83,8 @@ def asked_scale(text: str) -> int | None:
 # image are read: nearly every question makes or touches an image, so an image says nothing.
 _MADE = {
     "audio": r"sounds?|audio|music|songs?|soundtracks?|voices?|speech|sound effects|foley",
-    "video": r"videos?|clips?|animations?|movies?|footage|gifs?",  # (not 'film': 'add film grain')
+    # (not 'film': 'add film grain'); a talking or singing avatar is a clip of a face that moves
+    "video": r"videos?|clips?|animations?|movies?|footage|gifs?|(?:talking|singing|speaking) (?:avatars?|heads?)",
     "3d": r"3d (?:models?|mesh(?:es)?|objects?|assets?|prints?|scenes?)|meshes|mesh|3d printable",
 }
 _MAKING = r"(?:make|makes|making|made|create|creates|created|creating|generate|generates|generated|generating|" \
@@ -102,7 +103,7 @@ _MOVING = r"(?:move|moves|moved|moving|blink|blinks|blinking|come alive|came ali
 _OUTPUT_RES = [(kind, re.compile(rf"\b{_MAKING}\s+{_ARTICLE}(?P<a>{nouns})\b|\b{_INTO}\b[^.?!]{{0,60}}?\binto\s+"
                                  rf"{_ARTICLE}(?P<b>{nouns})\b"))
                for kind, nouns in _MADE.items()]
-_STILL_MOVING = re.compile(rf"\b{_STILL}\b[^.?!]{{0,50}}?\b{_MOVING}\b|\b{_MOVING}\s+(?:an?\s+|the\s+|my\s+|old\s+)*{_STILL}\b")
+_STILL_MOVING = re.compile(rf"\b{_STILL}\b[^.?!,;]{{0,50}}?\b{_MOVING}\b|\b{_MOVING}\s+(?:an?\s+|the\s+|my\s+|old\s+)*{_STILL}\b")
 
 
 # the user's medium is video ('upscale my video', 'cut him out of the clip'), whatever the task

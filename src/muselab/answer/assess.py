@@ -58,16 +58,20 @@ class Subject:
     explainers: list
     store: object = None
     closeness: dict = field(default_factory=dict)
+    clear: frozenset | None = None  # (from `ask`) the explainers clearly asked about; None: all (found by cue)
 
     def __post_init__(self):
         t = self.guess.task
         self.task_ids = {t.id, t.parent, self.guess.second.id if self.guess.second else None} - {None}
         self.cited = {pid: e for e in reversed(self.explainers) for pid in e.papers}
         # the mechanism asked about is the first explainer (and, in a two-part question, the second part's
-        # own): the works they rest on are closely related; another explainer's are only what they earn
+        # own): the works they rest on are closely related; another explainer's are only what they earn.
+        # A mechanism that is only the task's nearest guess vouches for nothing: its works earn their label
+        sure = lambda e: self.clear is None or e.id in self.clear  # noqa: E731
         second = self.guess.second.id if self.guess.second else None
-        self.asked = {pid for i, e in enumerate(self.explainers) if i == 0 or (second and second in e.tasks)
-                      for pid in e.papers}
+        self.asked = {pid for i, e in enumerate(self.explainers) if (i == 0 or (second and second in e.tasks))
+                      and sure(e) for pid in e.papers}
+        self.sure = not self.explainers or sure(self.explainers[0])
         self.phrases = technique_phrases(t, self.tasks)
 
     def paper_tasks(self, pid: str | None) -> set[str]:
@@ -87,7 +91,8 @@ def rate(src: Source, question: str, subject: Subject) -> SourceNote:
     by_question = sorted(shown.get(w, w) for w in q_stems & set(doc))
     pid = src.arxiv_id
     cited, on_task = subject.cited.get(pid), bool(subject.paper_tasks(pid) & subject.task_ids)
-    level = _level(pid in subject.asked, on_task, subject.closeness.get(pid), len(by_method), len(by_question))
+    level = _level(pid in subject.asked, on_task, subject.closeness.get(pid), len(by_method), len(by_question),
+                   subject.sure)
     if cited is not None and level == "loosely related":
         level = "related"  # a work behind a mechanism the answer shows is at least related
     rank = {"closely related": 2, "related": 1, "loosely related": 0}[level]
@@ -97,12 +102,14 @@ def rate(src: Source, question: str, subject: Subject) -> SourceNote:
                       mechanism=cited.title if cited else None, on_task=on_task)
 
 
-def _level(cited: bool, on_task: bool, close, n_method: int, n_question: int) -> str:
+def _level(cited: bool, on_task: bool, close, n_method: int, n_question: int, sure: bool = True) -> str:
     if cited:
         return "closely related"
     if close is not None:
         q, about = close
-        if about >= CLOSE_ABOUT or (about >= CLOSE_BOTH and q >= CLOSE_QUESTION) or (on_task and about >= RELATED):
+        # beside a guessed mechanism, closeness to it is not enough: the paper must be close to the question too
+        if (about >= CLOSE_BOTH and q >= CLOSE_QUESTION) or (sure and (about >= CLOSE_ABOUT or
+                                                                        (on_task and about >= RELATED))):
             return "closely related"
         return "related" if on_task or about >= RELATED or q >= RELATED else "loosely related"
     if (on_task and n_method >= 1) or n_method >= 3:

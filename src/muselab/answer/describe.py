@@ -41,7 +41,34 @@ def own_chain(f: ModelFit) -> tuple[Chain | None, Architecture | None]:
     arch = architecture_of(r) if r.role in ("model", "", "api") else (own_part_architecture(r) or addon_architecture(r))
     if r.workflow:
         return r.workflow, arch
-    return (same_size(arch.chain) if arch and r.scale() == 1 else arch.chain if arch else None), arch
+    chain = (same_size(arch.chain) if arch and r.scale() == 1 else arch.chain) if arch else None
+    return (without_missing_inputs(chain, r.input_modalities) if chain else None), arch
+
+
+_OPTIONAL = re.compile(r"(?:,\s*|\s+and\s+|;\s*)?optional\s+([^,;()]+?)\s*\(([A-Z/]+)\)[^,;]*")
+
+
+def without_missing_inputs(chain: Chain, inputs: list[str]) -> Chain:
+    """An architecture's chain for a model that lacks one of its optional inputs (a text-only checkpoint of
+    a family whose image-to-video models take a start image): without that input, and without the step
+    clauses about it."""
+    if not inputs:
+        return chain
+    have = {i.lower() for i in inputs}
+    dropped, text = [], chain.input
+    for m in _OPTIONAL.finditer(chain.input):
+        if not {k.lower() for k in m.group(2).split("/")} & have:
+            dropped.append(m.group(1).strip().lower())
+            text = text.replace(m.group(0), "")
+    if not dropped:
+        return chain
+    phrases = [d for d in dropped if len(d.split()) >= 2]  # 'start image', not a bare 'image'
+    steps = []
+    for step in chain.steps:
+        kept = [c for c in step.split("; ") if not any(p in c.lower() for p in phrases)]
+        if kept:
+            steps.append("; ".join(kept))
+    return chain.model_copy(update={"input": text.strip(" ,;") or chain.input, "steps": steps})
 
 
 def same_size(chain: Chain) -> Chain:
@@ -84,7 +111,8 @@ def _brief(step: str) -> str:
 
 MEDIA = {"text": "text (TEXT)", "image": "image (IMAGE)", "video": "video (VIDEO)", "audio": "audio (AUDIO)",
          "3d": "3D model (MESH)", "mask": "mask (MASK)", "pose": "pose (IMAGE)", "depth": "depth map (IMAGE)",
-         "points": "points clicked on the image", "camera path": "camera path (pan, zoom, orbit)"}
+         "points": "points clicked on the image", "camera path": "camera path (pan, zoom, orbit)",
+         "embedding": "image embeddings (a trained visual encoder)"}
 
 
 def io_line(f: ModelFit, name: str) -> str:

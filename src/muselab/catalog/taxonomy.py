@@ -8,7 +8,7 @@ from importlib.resources import files
 from typing import Iterator
 
 from muselab.catalog.records import Task
-from muselab.text import normalise
+from muselab.text import is_medium_word, normalise
 
 INHERITED = ("how_it_works", "workflow", "needs", "input_modalities", "output_modalities", "substitutes", "aspects")
 
@@ -174,10 +174,22 @@ def cue_hits(question: str, tasks: dict[str, Task]) -> list[tuple[str, int, int,
     return list(counted.values())
 
 
+MEDIUM_MAX = 1.0  # the most that the medium alone says for a task (5-fold CV: bench/tasks.py --cv)
+
+
 def cue_scores(question: str, tasks: dict[str, Task]) -> dict[str, float]:
-    """Per task, the summed weights of its cues that the question contains (see cue_hits)."""
+    """Per task, the summed weights of its cues that the question contains (see cue_hits). Words that only
+    name the medium ('video', 'clip', 'frames') count once per task, at the weight of the strongest: a
+    question that says 'video' three times is no more about making a video than one that says it once."""
+    q = normalise(question)
     scores: dict[str, float] = {}
-    for tid, _, _, weight in cue_hits(question, tasks):
+    medium: dict[str, float] = {}
+    for tid, start, end, weight in cue_hits(question, tasks):
+        if is_medium_word(q[start:end]):
+            medium[tid] = max(medium.get(tid, 0.0), min(weight, MEDIUM_MAX))
+        else:
+            scores[tid] = scores.get(tid, 0.0) + weight
+    for tid, weight in medium.items():
         scores[tid] = scores.get(tid, 0.0) + weight
     return scores
 

@@ -16,7 +16,7 @@ from muselab.catalog.records import Paper
 from muselab.catalog.sources import model_source, paper_source
 from muselab.context import Context, check_question
 from muselab.errors import StoreError
-from muselab.search.explain import cue_scores, explainer_vectors, pick, task_prior
+from muselab.search.explain import MIN_SIMILARITY, cue_scores, explainer_vectors, pick, task_prior
 from muselab.search.index import ensure_model_vectors
 from muselab.search.link import Link, name_index, unknown_names
 from muselab.search.models import Recommendation, model_table, recommend
@@ -40,6 +40,7 @@ class Retrieval:
     unknown: list[str] = field(default_factory=list)  # names in the question the catalog does not hold
     explainers: list = field(default_factory=list)  # the mechanisms it asks about (catalog explainers)
     closeness: dict = field(default_factory=dict)  # paper id -> (cosine with the question, with its subject)
+    clear: frozenset = frozenset()  # the explainers the question asks about in its words or clearly in meaning
 
 
 def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: int, mode: str = "task") -> Retrieval:
@@ -71,6 +72,7 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
     hits = search.search(question, mode=mode, k=k_papers, guess=guess, qvec=qvec, explainers=explained)
     papers = [(p, h.score) for h in hits if (p := store.paper(h.id))]
     close = search.closeness([p.id for p, _ in papers], qvec, guess, explained)
+    clear = clearly_asked(question, explained, qvec)
     explained = [e for e, _ in explained]
     # 6. the Context
     ctx = Context(question=question, models=[model_source(r.model) for r in recs],
@@ -79,7 +81,14 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
     if not any(r.fits for r in recs):
         notices.append(f"no model in the catalog fits {guess.task.name.lower()}; the closest ones are shown")
     unknown = unknown_names(question, links, tasks.values(), name_index(store))
-    return Retrieval(ctx, guess, recs, papers, mode, notices, links, unknown, explained, close)
+    return Retrieval(ctx, guess, recs, papers, mode, notices, links, unknown, explained, close, clear)
+
+
+def clearly_asked(question: str, explained: list[tuple], qvec) -> frozenset:
+    """The mechanisms the question names in its words or is clearly close to in meaning; the others were
+    chosen as the task's nearest mechanism, a guess that the answer may show but not vouch for."""
+    found = cue_scores(question)
+    return frozenset(e.id for e, vec in explained if found.get(e.id) or float(vec @ qvec) >= MIN_SIMILARITY)
 
 
 @dataclass
