@@ -179,7 +179,7 @@ MEDIUM_MAX = 1.0  # the most that the medium alone says for a task (5-fold CV: b
 
 def cue_scores(question: str, tasks: dict[str, Task]) -> dict[str, float]:
     """Per task, the summed weights of its cues that the question contains (see cue_hits). Words that only
-    name the medium ('video', 'clip', 'frames') count once per task, at the weight of the strongest: a
+    name the medium ('video', 'clip', 'frames') count once per task, at most MEDIUM_MAX: a
     question that says 'video' three times is no more about making a video than one that says it once."""
     q = normalise(question)
     scores: dict[str, float] = {}

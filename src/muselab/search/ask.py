@@ -40,7 +40,7 @@ class Retrieval:
     unknown: list[str] = field(default_factory=list)  # names in the question the catalog does not hold
     explainers: list = field(default_factory=list)  # the mechanisms it asks about (catalog explainers)
     closeness: dict = field(default_factory=dict)  # paper id -> (cosine with the question, with its subject)
-    clear: frozenset = frozenset()  # the explainers the question asks about in its words or clearly in meaning
+    clear: frozenset | None = None  # the explainers asked about in its words or clearly in meaning (None: all)
 
 
 def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: int, mode: str = "task") -> Retrieval:
