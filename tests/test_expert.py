@@ -414,3 +414,94 @@ def test_a_checkpoint_is_described_with_its_own_inputs_and_generation(lab):
     assert chain("Audio-acestep-v1-5-turbo")[1].id == "ace-step-15"
     assert chain("Audio-ace-step-v1-3-5b")[1].id == "ace-step"
     assert lab.store.model("Model-StableRep").output_modalities == ["embedding"]
+
+
+def test_a_decade_or_a_size_is_not_a_model_name(lab):
+    from muselab.search.link import name_index
+
+    index = name_index(lab.store)
+    assert not index.find("a grainy snapshot of a 90s mall, printed at 4k")
+    assert [link.family for link in index.find("the 90s Cartoon upscaler")]  # the whole name still links
+
+
+def test_joining_words_do_not_make_a_cue_longer():
+    from muselab.search.explain import cue_scores, cue_weight
+
+    assert cue_weight("black and white") == cue_weight("line art") == 2.0
+    # the drawing's own words outweigh the colour words: colouring line art, not a black-and-white photo
+    assert pick("Can AI color my black and white line art pages?", TASKS["colorization"],
+                {"lineart-colorization": 0.6, "colourisation": 0.35})[0].id == "lineart-colorization"
+    assert cue_scores("Can AI color my black and white line art pages?")["colourisation"] >= 2
+
+
+def test_two_cues_of_a_task_on_the_same_words_count_once():
+    from muselab.catalog.taxonomy import cue_hits
+
+    hits = [h for h in cue_hits("My prompts never work", TASKS) if h[0] == "prompt-engineering"]
+    assert len(hits) == 1 and hits[0][3] == 2.0
+
+
+def test_a_named_family_that_only_stands_in_brings_its_base_and_the_tool_for_the_job(lab):
+    data = ask(lab, "I ink comics in black and white and use SDXL. Can it colour my line art and keep the lines?")
+    names = [m["name"] for m in data["models"]]
+    assert data["explainers"][0] == "lineart-colorization"
+    assert names[0] == "Txt2Img-sd-xl-base-1-0"  # the family's base, not its Turbo distillation
+    assert any("lineart" in n.lower() for n in names)  # the adapter the job needs, beside it
+
+
+def test_one_name_in_the_question_brings_one_model_of_it(lab):
+    data = ask(lab, "How do I make a 5 second clip with Wan 2.2 from a text prompt?")
+    wan = [m["name"] for m in data["models"] if "wan2-2" in m["name"].lower()]
+    assert len(wan) == 1, data["models"]
+
+
+def test_a_speed_lora_filed_under_its_generator_is_a_distillation_lora(lab):
+    from muselab.catalog.capability import can_do
+
+    tasks = lab.store.tasks()
+    lora = lab.store.model("Video-wan2-2-i2v-lightx2v-4steps-lora-v1-high-noise")
+    assert lora.architecture == "distillation-lora" and can_do(lora, tasks["acceleration"], tasks)
+    assert lab.store.model("Txt2Img-pixel-art-style-z-image-turbo").architecture != "distillation-lora"
+    # an image editor makes pictures from pictures: it neither speeds other models up nor draws from text alone
+    editor = lab.store.model("Edit-wan2-2-bernini-r-low-noise-fp8-scaled")
+    assert not can_do(editor, tasks["acceleration"], tasks)
+    data = ask(lab, "Wan 2.2 takes 15 minutes per clip for me; how do the 4-step lightx2v LoRAs make it so fast?")
+    assert data["task"]["id"] == "acceleration"
+    assert "distill" in data["models"][0]["name"].lower() or "lightx2v" in data["models"][0]["name"].lower()
+
+
+def test_depth_speed_and_animation_families_have_their_own_facts(lab):
+    vda = lab.store.model("Depth-Video-Depth-Anything")
+    assert vda.input_modalities == ["video"] and architecture_of(vda).id == "video-depth-anything"
+    assert "metres" in architecture_of(lab.store.model("Depth-ZoeDepth")).chain.output
+    turbo = architecture_of(lab.store.model("Txt2Img-sd-xl-turbo-1-0-fp16"))
+    assert turbo.id == "sdxl-turbo" and "guidance scale 0" in " ".join(turbo.chain.steps)
+    assert "text" not in lab.store.model("Video-Animate-Anyone").input_modalities
+    assert architecture_of(lab.store.model("Video-hunyuanvideo1-5-720p-i2v-fp16")).id == "hunyuan-video-15"
+    assert architecture_of(lab.store.model("Video-HunyuanVideo")).id == "hunyuan-video"
+    # a still photo's depth is not asked of a video model
+    data = ask(lab, "How do apps work out how far away each thing is in a single photo?")
+    assert "Depth-Video-Depth-Anything" not in [m["name"] for m in data["models"]]
+
+
+def test_erasing_a_thing_from_a_photo_is_inpainting_not_concept_erasure(lab):
+    data = ask(lab, "How can I erase a photobomber from my holiday picture so nobody notices?")
+    assert data["task"]["id"] in ("inpainting", "image-editing")  # (inpainting is a kind of image editing)
+    assert data["explainers"][0] == "object-removal"
+    assert data["models"][0]["name"].startswith("Inpaint-")
+
+
+def test_a_short_answer_shows_the_parts_of_the_mechanism_closest_to_the_question():
+    from muselab.answer.render import closest
+
+    items = ["guidance about 2", "steps 20-30", "describe camera, lens and flash light"]
+    assert closest(items, "how do they get that harsh camera flash look?", 2) == [items[0], items[2]]
+    assert closest(items, "nothing in common here", 2) == items[:2]
+
+
+def test_a_two_part_question_gets_the_papers_of_both_parts(lab):
+    data = ask(lab, "How do people restore a cracked old photo and then colorize it, black and white to colour?")
+    assert data["task"]["second"] == "colorization" or data["task"]["id"] == "colorization"
+    cited = {p for e in explainers() if e.id == "colourisation" for p in e.papers}
+    shown = {link.rsplit("/", 1)[-1] for p in data["papers"][:5] for link in p["links"] if "arxiv.org" in link}
+    assert len(shown & cited) >= 2, data["papers"]

@@ -89,7 +89,7 @@ def addon_architecture(r) -> Architecture | None:
     from muselab.catalog.knowledge import architectures
 
     base = architecture_of(r)
-    if base is not None and base.id in {a for _, a in ADD_ON_KINDS}:
+    if base is not None and base.id in {a for _, a in ADD_ON_KINDS} | {"distillation-lora"}:
         return base  # the record says which add-on it is (a T2I-Adapter filed with the ControlNets)
     text = f"{r.role} {r.name} {r.display_name}".lower()
     kind = next((a for key, a in ADD_ON_KINDS if key in text and a in architectures()), None)

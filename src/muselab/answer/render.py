@@ -18,7 +18,7 @@ from muselab.catalog.taxonomy import family, has_cue
 from muselab.context import Context
 from muselab.search.explain import cue_scores
 from muselab.search.tasks import TaskGuess
-from muselab.text import asked_scale, domains_in, normalise, sentences
+from muselab.text import GENERIC, asked_scale, domains_in, normalise, sentences, stem_seq
 
 SHORT, FULL = "short", "full"
 SHORT_STAGES = 5  # a template's stages shown in a short answer
@@ -78,12 +78,24 @@ def task_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[
     if not short:
         lines += ["", f"In your terms: {describe_goal(ctx.question, t)}."]
     lines += named_lines(named, fits, t)
-    for f in fits:
-        if not f.fits:
-            lines += ["", f"**Model fit:** {shown_name(f)} is a {f.task.name.lower()} model, so it does not "
-                          f"perform {t.name.lower()} itself. The task needs {t.needs}. Section 2 shows what "
-                          "it can still do."]
+    lines += fit_lines([f for f in fits if not f.fits], t)
     return "\n".join(lines)
+
+
+def fit_lines(unfit: list[ModelFit], t: Task) -> list[str]:
+    """One paragraph for the recommended models that do not do the task themselves (the task's needs are
+    said once, not once per model)."""
+    if not unfit:
+        return []
+    if len(unfit) == 1:
+        f = unfit[0]
+        what = f"{shown_name(f)} is a {f.task.name.lower()} model, so it does not perform {t.name.lower()} itself."
+    else:
+        each = [f"{shown_name(f)} ({f.task.name.lower()})" for f in unfit]
+        what = (f"{', '.join(each[:-1])} and {each[-1]} do not perform {t.name.lower()} themselves; each is a "
+                "stage or stand-in around it.")
+    where = "it" if len(unfit) == 1 else "each"
+    return ["", f"**Model fit:** {what} The task needs {t.needs}. Section 2 shows what {where} can still do."]
 
 
 def also_asked(question: str, task: Task, explainers: list[Explainer], then: Explainer | None) -> list[Explainer]:
@@ -184,16 +196,31 @@ def mechanism_lines(ctx: Context, qt: Task, explainers: list[Explainer], full: b
             rest += "\n\n" + text
         return lines + [rest.strip()] if rest.strip() else []
     e = explainers[0]
-    lines.append(e.details.strip() if full else " ".join(sentences(e.details)[:SHORT_SENTENCES]))
+    if full:
+        lines.append(e.details.strip())
+    else:  # its opening, then what of it is closest to the question's own words
+        first, *rest = sentences(e.details) or [""]
+        lines.append(" ".join([first] + closest(rest, ctx.question, SHORT_SENTENCES - 1)))
     # the task's word on the specific case the question names (anime upscaling), beside the general mechanism
     lines += [f"\n{text}" for text in matching_aspects(ctx.question, qt, 1) if text not in e.details]
     if e.settings:
-        lines += ["", "**Typical settings:**"] + [f"- {s}" for s in e.settings[: None if full else 2]]
+        lines += ["", "**Typical settings:**"] + [f"- {s}" for s in (e.settings if full else
+                                                                     closest(e.settings, ctx.question, 2))]
     if e.failures:
-        lines += ["", "**What goes wrong, and the fix:**"] + [f"- {s}" for s in e.failures[: None if full else 2]]
+        lines += ["", "**What goes wrong, and the fix:**"] + [f"- {s}" for s in (e.failures if full else
+                                                                                closest(e.failures, ctx.question, 2))]
     for other in explainers[1:] if full else []:
         lines += ["", f"**{other.title}.** {other.answer.strip()}"]
     return lines
+
+
+def closest(items: list[str], question: str, n: int) -> list[str]:
+    """The n items that share most words with the question ('flash' and 'camera' pick the setting about
+    describing the camera), in their written order; with nothing shared, the first ones."""
+    asked = set(stem_seq(question)) - GENERIC
+    shared = [len(asked & set(stem_seq(item))) for item in items]
+    chosen = sorted(range(len(items)), key=lambda i: (-shared[i], i))[:n]
+    return [items[i] for i in sorted(chosen)]
 
 
 def shown_task_block(qt: Task, fits: list[ModelFit]) -> set[str]:

@@ -33,6 +33,8 @@ def version(with_papers: bool = True) -> str:
         f = DATA.joinpath(name)
         if f.is_file():
             h.update(name.encode() + f.read_bytes())
+    # the rules that apply the family knowledge to every record change the stored records too
+    h.update(files("muselab.catalog").joinpath("knowledge.py").read_bytes())
     return h.hexdigest()[:16]
 
 

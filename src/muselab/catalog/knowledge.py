@@ -9,6 +9,7 @@ records are filed by what they do, whichever source they came from.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -98,7 +99,22 @@ def own_part_architecture(m: Model) -> Architecture | None:
     return architecture_of(m) if entry and entry.get("role") and entry.get("architecture") else None
 
 
+# a LoRA whose name gives its step count or distillation method ('lightx2v 4steps', 'CausVid', 'Lightning
+# 8steps') is a step-distillation LoRA, whichever generator's family it is filed in
+STEP_DISTILLED = re.compile(r"\d+\s?steps?\b|step\s?distill|lightning|\blcm\b|hyper\s?sd|causvid|dmd2", re.I)
+
+
 def apply_knowledge(m: Model) -> Model:
+    return as_step_distilled(with_family_knowledge(m))
+
+
+def as_step_distilled(m: Model) -> Model:
+    if m.role != "lora" or not STEP_DISTILLED.search(re.sub(r"[-_.]", " ", f"{m.name} {m.display_name or ''}")):
+        return m
+    return m.model_copy(update={"architecture": "distillation-lora"})
+
+
+def with_family_knowledge(m: Model) -> Model:
     entry = knowledge_of(m)
     if entry is None:
         return m

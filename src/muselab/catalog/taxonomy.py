@@ -91,6 +91,21 @@ def family(task_id: str, tasks: dict[str, Task]) -> set[str]:
     return out
 
 
+def lineage(task_id: str, tasks: dict[str, Task]) -> set[str]:
+    """The task, its ancestors and its own descendants: not its siblings (inpainting and virtual try-on are
+    both image editing, but an inpainter does not dress a person)."""
+    out, t = {task_id}, tasks.get(task_id)
+    while t and t.parent:
+        out.add(t.parent)
+        t = tasks.get(t.parent)
+    below, changed = {task_id}, True
+    while changed:
+        more = {o.id for o in tasks.values() if o.parent in below} - below
+        below |= more
+        changed = bool(more)
+    return out | below
+
+
 def has_cue(phrase: str, q: str) -> int | None:
     """Where a cue first stands in a normalised text (see cue_spans), or None."""
     return next((start for start, _ in cue_spans(normalise(phrase), q)), None)
@@ -161,7 +176,8 @@ def task_cues(tasks: dict[str, Task]) -> CueIndex:
 
 
 def cue_hits(question: str, tasks: dict[str, Task]) -> list[tuple[str, int, int, float]]:
-    """(task id, start, end, weight) of each task cue the normalised question contains, each cue once. A cue
+    """(task id, start, end, weight) of each task cue the normalised question contains, each cue and each
+    stretch of words once. A cue
     found only inside a longer cue's match counts for nothing: 'slow' in 'slow motion' is not about slow
     generation."""
     found = sorted((n, i, start, end, tid, weight)  # in the taxonomy's order
@@ -171,7 +187,12 @@ def cue_hits(question: str, tasks: dict[str, Task]) -> list[tuple[str, int, int,
     for _, i, start, end, tid, weight in found:
         if not any(s <= start and end <= e and e - s > end - start for s, e in spans):
             counted[tid, i] = (tid, start, end, weight)
-    return list(counted.values())
+    # two cues of one task on the same words ('prompt' and 'prompts' on 'prompts') are one cue, the heavier
+    spot: dict[tuple[str, int, int], tuple[str, int, int, float]] = {}
+    for hit in counted.values():
+        if hit[:3] not in spot or hit[3] > spot[hit[:3]][3]:
+            spot[hit[:3]] = hit
+    return list(spot.values())
 
 
 MEDIUM_MAX = 1.0  # the most that the medium alone says for a task (5-fold CV: bench/tasks.py --cv)

@@ -57,12 +57,13 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
     # 3. the mechanisms it asks about
     explained = explaining(question, guess, qvec, store, embedder, settings.cache_dir)
     # 4. models for that task, a named one first when it can do it, then the ones used for the mechanism
-    linked = [n for link in links for n in link.models]
+    linked, names = [n for link in links for n in link.models], [link.models for link in links]
     recs = recommend(store, question, guess.task, tasks, qvec=qvec, space=embedder.space, k=k_models,
-                     cache_dir=settings.cache_dir, linked=linked, favoured=favoured_for(explained))
+                     cache_dir=settings.cache_dir, linked=linked, favoured=favoured_for(explained), names=names)
     if guess.second is not None and k_models > 1:  # a two-part question: the best model of the other part too
         other = recommend(store, question, guess.second, tasks, qvec=qvec, space=embedder.space, k=k_models,
-                          cache_dir=settings.cache_dir, linked=linked, favoured=favoured_for(explained, guess.second))
+                          cache_dir=settings.cache_dir, linked=linked, favoured=favoured_for(explained, guess.second),
+                          names=names)
         extra = next((r for r in other if r.fits and r.model.name not in {x.model.name for x in recs}), None)
         recs = recs[:k_models - 1] + [extra] if extra else recs
     elif k_models > 1:  # a step beside the task, asked in its own words (the cloned voice of an avatar)

@@ -62,7 +62,16 @@ def explainer_patterns() -> tuple:
 
 @cache
 def explainer_cues() -> CueIndex:
-    return CueIndex([(c, (e.id, i, float(len(c.split())))) for e in explainers() for i, c in enumerate(e.cues)])
+    return CueIndex([(c, (e.id, i, cue_weight(c))) for e in explainers() for i, c in enumerate(e.cues)])
+
+
+# words that only join a cue's words: 'black and white' says as much as 'black-and-white', two words' worth
+JOINING = frozenset("a an the and or of to in on at for with my your it its this that".split())
+
+
+def cue_weight(cue: str) -> float:
+    """A longer cue says more, counted in the words that carry meaning."""
+    return float(max(1, sum(w not in JOINING for w in cue.split())))
 
 
 def pick(question: str, task: Task | None = None, meaning: dict[str, float] | None = None,
@@ -91,7 +100,7 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
         # a mechanism of the question's own task comes first: 'extra fingers' in a question about negative
         # prompts is an example, not the subject
         score = cues + 2 * sim + (OWN_TASK if own else 0.0)
-        if on_video and sim >= MIN_SIMILARITY and set(e.tasks) & video_tasks():
+        if on_video and (sim >= MIN_SIMILARITY or cues >= 2) and set(e.tasks) & video_tasks():
             score += VIDEO_VERSION
         if cues >= 2 or sim >= MIN_SIMILARITY or (cues and own):
             scored.append((score, e.id, e, bool(cues) or own or sim >= OTHER_TASK_CLEAR))

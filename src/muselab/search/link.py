@@ -39,6 +39,9 @@ class Entry:
     literal: str | None = None  # match only as written: 'CLIP' in capitals, 'Shap-E' with its hyphen
 
 
+# a number, or one with a unit ('90s', '4k', '2x', '1080p', '60fps'), is how people write a decade, a size or a
+# rate, not a name (the '90s Cartoon' upscaler is not named by 'a 90s house party')
+NUMBER_RE = re.compile(r"\d+(?:s|k|x|p|fps|mp)?")
 EVERYDAY_RANK = 13_000  # the embedder's vocabulary lists whole words by frequency: these many are everyday words
 
 
@@ -100,7 +103,7 @@ class NameIndex:
 
     def _add(self, name: str, row: int, common: set[str]) -> None:
         key = squash(name)
-        if len(key) < 3 or key.isdigit():
+        if len(key) < 3 or NUMBER_RE.fullmatch(key):
             return
         literal = None
         if is_everyday(key, common):

@@ -23,7 +23,7 @@ import numpy as np
 from muselab.catalog.capability import can_do, can_substitute
 from muselab.catalog.families import squash
 from muselab.catalog.records import Model, Task
-from muselab.catalog.taxonomy import family
+from muselab.catalog.taxonomy import family, lineage
 from muselab.search.fusion import fuse, positions, ranking
 from muselab.search.index import load_index
 from muselab.search.papers import fts_terms, lexical
@@ -40,6 +40,7 @@ NATURAL_PARTS = {"personalization": {"lora"}, "identity-generation": {"lora", "a
                  "prompt-engineering": {"embedding"}, "acceleration": {"lora"}, "lip-sync": {"add-on"}}
 ESTABLISHED, KNOWN_ARCHITECTURE, PUBLISHED = 0.7, 0.3, 0.4
 VIDEO_MEDIUM_WEIGHT = 2.0
+SIBLING = 0.75  # task fit of a model filed under a sibling task (an inpainter, asked for virtual try-on)
 FAVOURED = 2.5  # a model the asked mechanism's explainer names as what practitioners use for it
 
 
@@ -130,8 +131,10 @@ def task_fit(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarra
 
 
 def _task_fit(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray:
-    fam = family(task.id, tasks)
-    fit = np.where(table.tasks == task.id, 3.0, np.where(np.isin(table.tasks, list(fam)), 1.5, 0.0))
+    fam, line = family(task.id, tasks), lineage(task.id, tasks)
+    # a model of the task's parent or child does much of it; one of a sibling task is a specialist of another job
+    fit = np.where(table.tasks == task.id, 3.0, np.where(np.isin(table.tasks, list(line)), 1.5,
+                                                         np.where(np.isin(table.tasks, list(fam)), SIBLING, 0.0)))
     known = np.zeros(len(table.models))
     for i, caps in table.capable:  # a task the model is known to do besides its own
         if task.id in caps:
@@ -213,9 +216,11 @@ def scores(store, question: str, task: Task, tasks: dict[str, Task], qvec, space
 
 
 def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=None, space: str | None = None,
-              k: int = 3, cache_dir=None, linked: list[str] = (), favoured: tuple[str, ...] = ()) -> list[Recommendation]:
-    """The k models to recommend; `linked` are the names of models the question names (best first);
-    `favoured`, name fragments of the models practitioners use for the mechanism asked about."""
+              k: int = 3, cache_dir=None, linked: list[str] = (), favoured: tuple[str, ...] = (),
+              names: list[list[str]] = ()) -> list[Recommendation]:
+    """The k models to recommend; `linked` are the names of models the question names (best first), and
+    `names` the same grouped by the name the question wrote (one model for each); `favoured`, name fragments
+    of the models practitioners use for the mechanism asked about."""
     table = model_table(store)
     score, fit = scores(store, question, task, tasks, qvec, space, cache_dir)
     tool = None
@@ -223,19 +228,42 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
         used = table.matching(tuple(favoured)) > 0
         score = score + np.where(fit > 0, FAVOURED * used, 0.0)
         tool = mechanism_tool(table, used, fit, score)
-    named = named_first(table, linked, task, tasks, score)
+    named = named_first(table, linked, task, tasks, score, names)
     rows = named + [int(r) for r in candidates(fit, table, score, linked, task.generative)]
     if tool is not None and tool not in rows[:1]:  # the tool for the mechanism, right after the first model
         rows = rows[:1] + [tool] + [r for r in rows[1:] if r != tool]
     out, seen = [], set()
     for r in rows:
-        if same_family(table.families[r], seen):
+        key = shown_family(table, r)
+        if same_family(key, seen):
             continue
-        seen.add(table.families[r])
+        seen.add(key)
         out.append(Recommendation(table.models[r], float(score[r]), bool(fit[r] > 0) or r in named, r in named))
         if len(out) >= k:
             break
+    if favoured and len(out) >= 3:
+        fitting_medium = np.asarray(medium(question, table, task, tasks)) >= 0  # (a video model for a photo)
+        out = with_second_tool(table, out, (table.matching(tuple(favoured)) > 0) & fitting_medium, fit, score)
     return out
+
+
+def with_second_tool(table: ModelTable, out: list[Recommendation], used: np.ndarray, fit: np.ndarray,
+                     score: np.ndarray) -> list[Recommendation]:
+    """The mechanism's tools share the list: with fewer than two of them shown, the last place (unless the
+    question named it) goes to the best other one the project knows, even one of a neighbouring task
+    (LaMa for the missing corner of an old photo, beside the photo restorer)."""
+    rows = [table.row[r.model.name.lower()] for r in out]
+    if sum(bool(used[r]) for r in rows) >= 2 or out[-1].named or used[rows[-1]]:
+        return out
+    shown = {shown_family(table, r) for r in rows}
+    from muselab.catalog.knowledge import about_family
+
+    spare = [r for r in np.flatnonzero(used) if table.roles[r] in ("model", "controlnet", "add-on")
+             and about_family(table.models[r]) and not same_family(shown_family(table, r), shown)]
+    if not spare:
+        return out
+    best = int(max(spare, key=lambda r: (fit[r] > 0, score[r])))
+    return out[:-1] + [Recommendation(table.models[best], float(score[best]), bool(fit[best] > 0))]
 
 
 def mechanism_tool(table: ModelTable, used: np.ndarray, fit: np.ndarray, score: np.ndarray) -> int | None:
@@ -247,12 +275,26 @@ def mechanism_tool(table: ModelTable, used: np.ndarray, fit: np.ndarray, score: 
     return int(max(rows, key=lambda r: score[r])) if rows else None
 
 
+def shown_family(table: ModelTable, row: int) -> str:
+    """What a recommendation stands for: its family, or for a ControlNet, the family's control adapters (an
+    SDXL lineart adapter is not another SDXL checkpoint; a LoRA or an add-on file of a family mostly is)."""
+    return f"{table.families[row]}:controlnet" if table.roles[row] == "controlnet" else table.families[row]
+
+
 def same_family(key: str, seen: set[str]) -> bool:
-    """A family already shown, or a version of one ('qwenimageedit2511' after 'qwenimageedit')."""
-    return key in seen or any(len(k) >= 4 and (key.startswith(k) or k.startswith(key)) for k in seen if key)
+    """A family already shown, or a version of one ('qwenimageedit2511' after 'qwenimageedit'), as the same
+    kind of thing (a model, or one kind of part)."""
+    name, _, part = key.partition(":")
+    for k in seen:
+        other, _, other_part = k.partition(":")
+        if part == other_part and (name == other or (name and len(other) >= 4
+                                                     and (name.startswith(other) or other.startswith(name)))):
+            return True
+    return False
 
 
-def named_first(table: ModelTable, linked: list[str], task: Task, tasks: dict[str, Task], score) -> list[int]:
+def named_first(table: ModelTable, linked: list[str], task: Task, tasks: dict[str, Task], score,
+                names: list[list[str]] = ()) -> list[int]:
     """The best model of each named family that can do the task (or, the taxonomy says, stand in for a
     model that does), in the order the question names them. A named add-on counts too: the user asked
     about it (an IP-Adapter for style transfer)."""
@@ -270,11 +312,30 @@ def named_first(table: ModelTable, linked: list[str], task: Task, tasks: dict[st
             continue
         done.add(table.families[r])
         same = [i for i in able if table.families[i] == table.families[r]]
-        out.append(max(same, key=lambda i: (does[i], table.roles[i] == "model", score[i])))
+        # a model that only stands in is the family's most used one (SDXL base, not its Turbo distillation):
+        # the user will add what the task needs to it
+        out.append(max(same, key=lambda i: (does[i], table.roles[i] == "model",
+                                            score[i] if does[i] else table.models[i].popularity or 0, score[i])))
     # one named model that only stands in (a base model that needs a ControlNet) is enough: the other
     # places go to models that do the task
     stand_ins = [r for r in out if not does[r]]
-    return [r for r in out if does[r] or r == stand_ins[0]]
+    out = [r for r in out if does[r] or r == stand_ins[0]]
+    # of one name's models, the first that does the task in the link's order (the most used first)
+    return one_per_name(table, out, names, lambda i: (does[i], -out.index(i)))
+
+
+def one_per_name(table: ModelTable, rows: list[int], names: list[list[str]], best) -> list[int]:
+    """One model for each name the question wrote: 'Wan 2.2' links its generators and the Bernini-R editor
+    built on them, but the user named one thing."""
+    if not names:
+        return rows
+    keep = set()
+    for group in names:
+        members = {n.lower() for n in group}
+        found = [r for r in rows if table.models[r].name.lower() in members]
+        if found:
+            keep.add(max(found, key=best))
+    return [r for r in rows if r in keep]
 
 
 def candidates(fit: np.ndarray, table: ModelTable, score: np.ndarray, linked: list[str],

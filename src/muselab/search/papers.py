@@ -168,11 +168,13 @@ class PaperSearch:
             for task, weight in hedged_tasks(guess):
                 rankings += [(r, weight) for r in self.task_rankings(question, w * q_bm25, w * q_dense, task,
                                                                      self.store.tasks())]
-            rankings += self.explainer_rankings(explainers, w * q_dense)
+            rankings += self.explainer_rankings(explainers, w * q_dense, guess.second)
         fused = fuse(rankings, len(self.universe()))
         hits = self._hits(fused, max(k, 10) + 40)
         if mode == "task":
             hits = diversify(hits, self.vectors(), top=min(k, 10))
+            if guess is not None and guess.second is not None:
+                hits = with_second_part(hits, second_works(explainers, guess.second, self.bm25_index().position), k)
         return hits[:k]
 
     def task_rankings(self, question: str, q_bm25: np.ndarray, q_dense: np.ndarray, task: Task,
@@ -188,17 +190,20 @@ class PaperSearch:
         bridged = q_dense + self.task_dense(task, parent)
         return [ranking(expanded), ranking(bridged)]
 
-    def explainer_rankings(self, explainers, q_dense: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    def explainer_rankings(self, explainers, q_dense: np.ndarray, second=None) -> list[tuple[np.ndarray, float]]:
         """The papers a matched explainer rests on (first explainer first), and the question's vector moved
-        towards the explainer's meaning: the field's canonical works for the mechanism asked about."""
+        towards the explainer's meaning: the field's canonical works for the mechanism asked about. A
+        two-part question's second part is asked as much as the first: the works of its mechanism take
+        turns with the first one's."""
         if not explainers:
             return []
         where = self.bm25_index().position
         cited = np.zeros(len(where))
+        part = next((i for i, (e, _) in enumerate(explainers) if i and second and second.id in e.tasks), None)
         for rank, (e, _) in enumerate(explainers):
             for j, pid in enumerate(e.papers):
                 if pid in where:
-                    cited[where[pid]] = max(cited[where[pid]], 1.0 / (1 + rank) - 0.01 * j)
+                    cited[where[pid]] = max(cited[where[pid]], cited_value(rank, j, part))
         out = [(ranking(cited), CITED_WEIGHT)]
         for e, vec in explainers:
             out.append((ranking(q_dense + self.explainer_dense(e.id, vec)), 1.0))
@@ -231,6 +236,42 @@ class PaperSearch:
     def _hits(self, scores: np.ndarray, k: int) -> list[Hit]:
         ids = self.universe()
         return [Hit(ids[p], float(scores[p])) for p in ranking(scores, k)]
+
+
+SECOND_PART_SHARE = 0.4  # of the papers shown, how many at least go to a two-part question's second mechanism
+
+
+def second_works(explainers, second, where) -> list[str]:
+    """The works cited by the mechanism of a two-part question's second part (not its first explainer)."""
+    part = next((e for i, (e, _) in enumerate(explainers) if i and second.id in e.tasks), None)
+    return [pid for pid in part.papers if pid in where] if part else []
+
+
+def with_second_part(hits: list[Hit], works: list[str], k: int) -> list[Hit]:
+    """The hits, with a share of the first k (every other place from the second) given to the works of the
+    second part's mechanism: a question that asks for two things gets the papers of both."""
+    want = int(SECOND_PART_SHARE * k)
+    have = {h.id for h in hits[:k] if h.id in works}
+    if not works or len(have) >= want:
+        return hits
+    found = {h.id: h for h in hits}
+    extra = [found.get(pid) or Hit(pid, 0.0) for pid in works if pid not in have][:want - len(have)]
+    out = []
+    for h in (h for h in hits if h not in extra):
+        out.append(h)
+        if extra and len(out) % 2 == 1:
+            out.append(extra.pop(0))
+    return out + extra
+
+
+def cited_value(rank: int, j: int, part: int | None) -> float:
+    """How far up the j-th paper cited by the explainer at `rank` goes; `part`, the rank of a two-part
+    question's second mechanism, whose works take turns with the first's, both before the others'."""
+    if part is None:
+        return 1.0 / (1 + rank) - 0.01 * j
+    if rank in (0, part):
+        return 1.0 / (1 + j) - (0.001 if rank else 0.0)
+    return 0.1 / (1 + rank) - 0.001 * j
 
 
 def diversify(hits: list[Hit], index, top: int = 10, too_close: float = 0.93) -> list[Hit]:

@@ -109,6 +109,7 @@ def output_prior(question: str, tasks: dict[str, Task]) -> dict[str, float]:
 OUTPUT_PRIOR, OUTPUT_PENALTY = 2.0, 1.0  # (5-fold CV over the example questions held: bench/tasks.py --cv)
 HELP_TOPIC_MARGIN = 0.6  # a help topic without its own words gives way to a making task this close to it
 SECOND_SHARE = 0.5  # a second task's score, relative to the first's, for a two-part question
+STRONG_SECOND_SHARE = 0.35  # ... when the second task's own words weigh two or more
 
 
 def two_part(question: str, guess: TaskGuess, tasks: dict[str, Task], lexical: dict[str, float]) -> TaskGuess:
@@ -118,9 +119,13 @@ def two_part(question: str, guess: TaskGuess, tasks: dict[str, Task], lexical: d
     rival = guess.runner_up
     if rival is None or lexical.get(guess.task.id, 0) < 1 or lexical.get(rival.id, 0) < 1 \
             or lexical[rival.id] < SECOND_SHARE * lexical[guess.task.id] \
-            or rival.id in family(guess.task.id, tasks) \
-            or guess.scores.get(rival.id, 0.0) < SECOND_SHARE * guess.scores.get(guess.task.id, 0.0) \
-            or own_cues(question, rival.id, guess.task.id, tasks) < 1:
+            or rival.id in family(guess.task.id, tasks):
+        return guess
+    own = own_cues(question, rival.id, guess.task.id, tasks)
+    # a part asked in words of its own that weigh two ('black and white' beside 'cracked, scratched') stays a
+    # part however much more the question says about the first
+    share = STRONG_SECOND_SHARE if own >= 2 else SECOND_SHARE
+    if own < 1 or guess.scores.get(rival.id, 0.0) < share * guess.scores.get(guess.task.id, 0.0):
         return guess
     here, there = first_cue(question, guess.task), first_cue(question, rival)
     guess.second = rival
