@@ -505,3 +505,19 @@ def test_a_two_part_question_gets_the_papers_of_both_parts(lab):
     cited = {p for e in explainers() if e.id == "colourisation" for p in e.papers}
     shown = {link.rsplit("/", 1)[-1] for p in data["papers"][:5] for link in p["links"] if "arxiv.org" in link}
     assert len(shown & cited) >= 2, data["papers"]
+
+
+def test_an_add_on_is_described_as_the_add_on_it_is(lab):
+    from muselab.answer.describe import own_chain
+    from muselab.answer.result import ModelFit
+
+    def arch(name):
+        return own_chain(ModelFit(source=None, record=lab.store.model(name), task=None, fits=True,
+                                  inferred=False))[1].id
+
+    assert arch("Video-LTX-2-19B-LoRA-Camera-Control-Jib-Down") == "lora"  # a camera LoRA, not a ControlNet
+    assert arch("Control-GLIGEN-textbox-fp16-pruned") == "gligen"  # boxes through gated self-attention
+    assert arch("ID-InstantID-ControlNet") == "instantid"  # IdentityNet reads the face embedding
+    assert "ArcFace" in " ".join(architectures()["instantid"].chain.steps)
+    assert {a.id for a in architectures().values() if a.part} >= {"controlnet", "t2i-adapter", "lora", "gligen"}
+    assert not architectures()["sdxl-unet"].part

@@ -89,10 +89,12 @@ def addon_architecture(r) -> Architecture | None:
     from muselab.catalog.knowledge import architectures
 
     base = architecture_of(r)
-    if base is not None and base.id in {a for _, a in ADD_ON_KINDS} | {"distillation-lora"}:
+    if base is not None and base.part:
         return base  # the record says which add-on it is (a T2I-Adapter filed with the ControlNets)
     text = f"{r.role} {r.name} {r.display_name}".lower()
-    kind = next((a for key, a in ADD_ON_KINDS if key in text and a in architectures()), None)
+    # a LoRA is a LoRA whatever it is for ('Camera-Control' in its name does not make it a ControlNet)
+    kind = "lora" if r.role == "lora" else next((a for key, a in ADD_ON_KINDS if key in text and a in architectures()),
+                                                None)
     if kind in ON_TRANSFORMER and base is not None and base.backbone == "transformer":
         kind = ON_TRANSFORMER[kind]
     return architectures().get(kind) if kind else None

@@ -105,6 +105,8 @@ class Architecture(BaseModel):
     papers: list[str] = Field(default_factory=list, description="arXiv ids of the papers it rests on.")
     backbone: str = Field("", description="'transformer' for a DiT: its add-ons are built differently "
                                           "(a ControlNet copies transformer blocks, not a U-Net encoder).")
+    part: bool = Field(False, description="An add-on to a base model (a ControlNet, an adapter, a LoRA), not a "
+                                          "network that does the task alone.")
 
 
 class Explainer(BaseModel):
