@@ -381,6 +381,9 @@ def test_jobs_beside_the_big_tasks_have_mechanisms_of_their_own():
         "What makes a seamless texture tile without visible edges?": "panoramas-and-seamless-tiles",
         "How does an aging filter make me look older but still me?": "face-aging-attribute-editing",
         "Why do cartoons made by AI mimic the style of a studio so well?": "art-style-imitation",
+        "How do people merge checkpoints into a new model?": "checkpoint-merging",
+        "How do I get clean pixel art sprites out of Stable Diffusion?": "pixel-art-generation",
+        "Can AI turn a painting into a 3D world I can walk around in?": "3d-world-generation",
     }
     for question, explainer in asked.items():
         assert pick(question, None)[0].id == explainer, question
@@ -521,3 +524,12 @@ def test_an_add_on_is_described_as_the_add_on_it_is(lab):
     assert "ArcFace" in " ".join(architectures()["instantid"].chain.steps)
     assert {a.id for a in architectures().values() if a.part} >= {"controlnet", "t2i-adapter", "lora", "gligen"}
     assert not architectures()["sdxl-unet"].part
+
+
+def test_a_second_mechanism_not_named_must_be_about_as_close_as_the_first():
+    task = TASKS["image-to-3d"]
+    close = pick("what goes on inside?", task, {"image-to-3d-multiview": 0.68, "3d-world-generation": 0.60})
+    assert [e.id for e in close] == ["image-to-3d-multiview", "3d-world-generation"]
+    far = pick("what goes on inside?", task, {"image-to-3d-multiview": 0.68, "3d-world-generation": 0.54})
+    assert [e.id for e in far] == ["image-to-3d-multiview"]
+

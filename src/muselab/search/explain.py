@@ -27,6 +27,7 @@ LIMIT = 2
 PATTERN = 2.0  # the syntax an explainer is about, written in the question, counts as a two-word cue
 CONVERSION = 2.0  # a question asking to turn one kind into another, for the mechanism of that conversion
 VIDEO_VERSION = 2.0  # a question about a video: a clearly similar mechanism filed under a video task comes first
+BESIDE_MARGIN = 0.1  # how much less close in meaning a second, unnamed mechanism may be than the first
 EXPLAINER_PRIOR = 3.0  # how much the clearly asked-about mechanism's task counts in identification
 
 
@@ -117,6 +118,11 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
     # is depth parallax, not the task's first-filed multiview reconstruction)
     fallback = [] if own_clear else sorted(fallback, key=lambda x: (-x[0], x[1]))[:1]
     ranked = sorted(scored + fallback, key=lambda x: (-x[0], x[1]))
+    if meaning and ranked:
+        # beside a first mechanism, one the words do not name must be about as close in meaning: an object
+        # scanned from one photo resembles building a walkable world, but is not that
+        top = meaning.get(ranked[0][1], 0.0)
+        ranked = ranked[:1] + [r for r in ranked[1:] if found.get(r[1]) or meaning.get(r[1], 0.0) >= top - BESIDE_MARGIN]
     # one more of the task's own mechanisms when the question names it too ('seed, steps and CFG')
     more = [r for r in ranked[limit:] if found.get(r[1]) and own_tasks & set(r[2].tasks)][:1] if limit > 1 else []
     return [e for _, _, e, _ in ranked[:limit] + more]
