@@ -46,6 +46,9 @@ def ngrams(seq: list[str], longest: int) -> set[tuple[str, ...]]:
 
 # cosines of a paper with what the question asks about (task description / mechanism) and with the question
 CLOSE_ABOUT, CLOSE_BOTH, CLOSE_QUESTION, RELATED = 0.6, 0.55, 0.45, 0.5
+# the least cosine with the question itself for "closely related" (judged answers of rounds U2-U4: below
+# it, most papers so labelled were off-topic); lower for a work the asked mechanism rests on
+CLOSE_FLOOR, CITED_FLOOR = 0.3, 0.25
 
 
 @dataclass
@@ -103,13 +106,14 @@ def rate(src: Source, question: str, subject: Subject) -> SourceNote:
 
 
 def _level(cited: bool, on_task: bool, close, n_method: int, n_question: int, sure: bool = True) -> str:
-    if cited:
+    if cited and (close is None or close[0] >= CITED_FLOOR):
         return "closely related"
     if close is not None:
         q, about = close
         # beside a guessed mechanism, closeness to it is not enough: the paper must be close to the question too
-        if (about >= CLOSE_BOTH and q >= CLOSE_QUESTION) or (sure and (about >= CLOSE_ABOUT or
-                                                                        (on_task and about >= RELATED))):
+        # and a paper far from the question's own meaning is not close, whatever it shares with the subject
+        if (about >= CLOSE_BOTH and q >= CLOSE_QUESTION) or (sure and q >= CLOSE_FLOOR and (
+                about >= CLOSE_ABOUT or (on_task and about >= RELATED))):
             return "closely related"
         return "related" if on_task or about >= RELATED or q >= RELATED else "loosely related"
     if (on_task and n_method >= 1) or n_method >= 3:
