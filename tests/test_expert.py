@@ -429,6 +429,9 @@ def test_a_decade_or_a_size_is_not_a_model_name(lab):
     index = name_index(lab.store)
     assert not index.find("a grainy snapshot of a 90s mall, printed at 4k")
     assert [link.family for link in index.find("the 90s Cartoon upscaler")]  # the whole name still links
+    # an acronym that is also an English word links only as the catalog writes it
+    assert not index.find("the camera seems to glide over the lake")
+    assert [link.text for link in index.find("How does GLIDE guide its samples?")] == ["GLIDE"]
 
 
 def test_joining_words_do_not_make_a_cue_longer():

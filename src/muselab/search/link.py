@@ -45,16 +45,17 @@ NUMBER_RE = re.compile(r"\d+(?:s|k|x|p|fps|mp)?")
 EVERYDAY_RANK = 13_000  # the embedder's vocabulary lists whole words by frequency: these many are everyday words
 
 
-@lru_cache(maxsize=1)
-def everyday_words() -> frozenset[str]:
-    """The most frequent English words, from the MiniLM tokenizer's own vocabulary (ordered by frequency)."""
+@lru_cache(maxsize=2)
+def everyday_words(rank: int = EVERYDAY_RANK) -> frozenset[str]:
+    """The most frequent English words, from the MiniLM tokenizer's own vocabulary (ordered by frequency);
+    with `rank` 0, every whole word it has."""
     try:
         from muselab.search.embed import model_dir
 
         lines = (model_dir() / "vocab.txt").read_text(encoding="utf-8").splitlines()
     except (MuselabError, OSError):
         return frozenset()
-    return frozenset(w for w in lines[:EVERYDAY_RANK] if w.isalpha() and not w.startswith("##"))
+    return frozenset(w for w in lines[:rank or None] if w.isalpha() and not w.startswith("##"))
 
 
 INFLECTIONS = ("s", "d", "ed", "ing", "er", "ion", "ation", "ly")
@@ -106,14 +107,18 @@ class NameIndex:
         if len(key) < 3 or NUMBER_RE.fullmatch(key):
             return
         literal = None
+        caps = re.sub(r"[^A-Za-z0-9+]", "", name)
+        acronym = caps.isupper() and len(words(name)) == 1
         if is_everyday(key, common):
-            caps = re.sub(r"[^A-Za-z0-9+]", "", name)
-            if caps.isupper() and len(words(name)) == 1:
+            if acronym:
                 literal = caps  # 'CLIP', never 'clip'
             elif re.search(r"\w[-.+]\w", name.strip()):
                 literal = name.strip()  # 'Shap-E', never 'shape'
             else:
                 return  # an everyday or task word is not a name
+        elif acronym and key in everyday_words(0):
+            literal = caps  # a rarer English word too: 'GLIDE', never 'the camera seems to glide'
+
         entry = self.entries.setdefault(key, Entry(key, name, set(), literal))
         entry.rows.add(row)
 
