@@ -540,3 +540,13 @@ def test_a_second_mechanism_not_named_must_be_about_as_close_as_the_first():
     far = pick("what goes on inside?", task, {"image-to-3d-multiview": 0.68, "3d-world-generation": 0.54})
     assert [e.id for e in far] == ["image-to-3d-multiview"]
 
+
+
+def test_a_mechanism_named_in_the_question_leads_a_part_it_only_resembles(lab):
+    data = ask(lab, "My ComfyUI workflow for Wan has TeaCache and Sage Attention nodes; what do they skip to "
+                    "render faster?")
+    assert data["explainers"][0] == "training-free-speedups"
+    assert pick("How do I reframe a landscape video into a vertical version?", TASKS["video-editing"])[0].id \
+        == "video-outpainting"
+    assert "motion-and-camera-control" in [e.id for e in pick(
+        "Can I draw a motion path for the boat to follow?", TASKS["video-generation"])]

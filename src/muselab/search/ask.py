@@ -169,7 +169,14 @@ def explaining(question: str, guess, qvec, store, embedder, cache_dir) -> list[t
     if guess.second is not None:  # a two-part question: the other part's own mechanism as well
         more = [e for e in pick(question, guess.second, meaning, limit=1, task_similarity=general(guess.second))
                 if e.id not in {c.id for c in chosen}]
-        chosen = chosen[:1] + more + chosen[1:]
+        named = cue_scores(question)
+        # the other part's mechanism named in the question's words leads one the first part only resembles
+        # ('TeaCache' in a question filed under the ComfyUI set-up it mentions)
+        if more and chosen and named.get(more[0].id) and not named.get(chosen[0].id) \
+                and meaning.get(chosen[0].id, 0.0) < MIN_SIMILARITY:
+            chosen = more + chosen
+        else:
+            chosen = chosen[:1] + more + chosen[1:]
     return [(e, vectors.vector(e.id)) for e in chosen[:3]]
 
 
