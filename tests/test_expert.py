@@ -384,6 +384,11 @@ def test_jobs_beside_the_big_tasks_have_mechanisms_of_their_own():
         "How do people merge checkpoints into a new model?": "checkpoint-merging",
         "How do I get clean pixel art sprites out of Stable Diffusion?": "pixel-art-generation",
         "Can AI turn a painting into a 3D world I can walk around in?": "3d-world-generation",
+        "Does Glaze actually protect my art from being trained on?": "style-protection-cloaking",
+        "How does FramePack make minute-long videos without drift?": "long-video-generation",
+        "How do phones fake the bokeh of portrait mode after the photo?": "synthetic-bokeh",
+        "Can AI clean up the background noise and echo in my podcast audio?": "speech-enhancement",
+        "Is there an app to try a new haircut and hair colour on my selfie?": "hair-editing",
     }
     for question, explainer in asked.items():
         assert pick(question, None)[0].id == explainer, question
