@@ -555,3 +555,10 @@ def test_a_mechanism_named_in_the_question_leads_a_part_it_only_resembles(lab):
         == "video-outpainting"
     assert "motion-and-camera-control" in [e.id for e in pick(
         "Can I draw a motion path for the boat to follow?", TASKS["video-generation"])]
+
+
+def test_a_tool_of_another_task_does_not_push_out_a_model_that_does_the_job(lab):
+    data = ask(lab, "How do people restore an old family photo full of JPEG compression blocks and scratches?")
+    names = [m["name"] for m in data["models"]]
+    assert data["explainers"][0] == "old-photo-restoration"  # (whose tools include LaMa, an inpainter)
+    assert "Inpaint-LaMa" not in names and all(m["fits_task"] for m in data["models"]), names

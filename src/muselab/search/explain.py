@@ -101,7 +101,7 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
         # a mechanism of the question's own task comes first: 'extra fingers' in a question about negative
         # prompts is an example, not the subject
         score = cues + 2 * sim + (OWN_TASK if own else 0.0)
-        if on_video and (sim >= MIN_SIMILARITY or cues >= 2) and set(e.tasks) & video_tasks():
+        if on_video and sim >= MIN_SIMILARITY and set(e.tasks) & video_tasks():
             score += VIDEO_VERSION
         if cues >= 2 or sim >= MIN_SIMILARITY or (cues and own):
             scored.append((score, e.id, e, bool(cues) or own or sim >= OTHER_TASK_CLEAR))

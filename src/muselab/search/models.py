@@ -250,8 +250,8 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
 def with_second_tool(table: ModelTable, out: list[Recommendation], used: np.ndarray, fit: np.ndarray,
                      score: np.ndarray) -> list[Recommendation]:
     """The mechanism's tools share the list: with fewer than two of them shown, the last place (unless the
-    question named it) goes to the best other one the project knows, even one of a neighbouring task
-    (LaMa for the missing corner of an old photo, beside the photo restorer)."""
+    question named it) goes to the best other one the project knows, unless it does the task less well
+    than the model it would displace (LaMa does not push out a JPEG-artefact remover)."""
     rows = [table.row[r.model.name.lower()] for r in out]
     if sum(bool(used[r]) for r in rows) >= 2 or out[-1].named or used[rows[-1]]:
         return out
@@ -263,6 +263,8 @@ def with_second_tool(table: ModelTable, out: list[Recommendation], used: np.ndar
     if not spare:
         return out
     best = int(max(spare, key=lambda r: (fit[r] > 0, score[r])))
+    if fit[best] < fit[rows[-1]]:  # a model that does the task keeps its place against a tool of another
+        return out
     return out[:-1] + [Recommendation(table.models[best], float(score[best]), bool(fit[best] > 0))]
 
 
