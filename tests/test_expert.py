@@ -437,6 +437,7 @@ def test_a_decade_or_a_size_is_not_a_model_name(lab):
     # an acronym that is also an English word links only as the catalog writes it
     assert not index.find("the camera seems to glide over the lake")
     assert [link.text for link in index.find("How does GLIDE guide its samples?")] == ["GLIDE"]
+    assert "Flux" in [link.text for link in index.find("Can I run ComfyUI with Flux on an AMD card?")]
 
 
 def test_joining_words_do_not_make_a_cue_longer():

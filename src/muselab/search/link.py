@@ -37,12 +37,14 @@ class Entry:
     shown: str
     rows: set[int]
     literal: str | None = None  # match only as written: 'CLIP' in capitals, 'Shap-E' with its hyphen
+    capital: bool = False  # match only written with a capital: 'Flux' or 'FLUX', 'GLIDE', never 'glide'
 
 
 # a number, or one with a unit ('90s', '4k', '2x', '1080p', '60fps'), is how people write a decade, a size or a
 # rate, not a name (the '90s Cartoon' upscaler is not named by 'a 90s house party')
 NUMBER_RE = re.compile(r"\d+(?:s|k|x|p|fps|mp)?")
-EVERYDAY_RANK = 13_000  # the embedder's vocabulary lists whole words by frequency: these many are everyday words
+EVERYDAY_RANK = 13_000
+MAJOR_FAMILY = 10  # records under one name that make it a family people name in any case  # the embedder's vocabulary lists whole words by frequency: these many are everyday words
 
 
 @lru_cache(maxsize=2)
@@ -116,10 +118,9 @@ class NameIndex:
                 literal = name.strip()  # 'Shap-E', never 'shape'
             else:
                 return  # an everyday or task word is not a name
-        elif acronym and key in everyday_words(0):
-            literal = caps  # a rarer English word too: 'GLIDE', never 'the camera seems to glide'
+        capital = acronym and literal is None and key in everyday_words(0)  # a rarer English word: 'glide'
 
-        entry = self.entries.setdefault(key, Entry(key, name, set(), literal))
+        entry = self.entries.setdefault(key, Entry(key, name, set(), literal, capital))
         entry.rows.add(row)
 
     def find(self, question: str) -> list[Link]:
@@ -135,7 +136,9 @@ class NameIndex:
         for _, i, j, e in stretches:  # longest names first, each name at its first place that is free
             if e.key in done or any(a < j and i < b for a, b in taken):
                 continue
-            if e.literal is None or _written(e.literal, question):
+            # (a family with many records, such as FLUX, is what people write in lower case too)
+            if (e.literal is None or _written(e.literal, question)) and (
+                    not e.capital or len(e.rows) >= MAJOR_FAMILY or _as_written(question, e.key, i)[:1].isupper()):
                 taken.append((i, j))
                 found.append((i, e))
                 done.add(e.key)
@@ -154,10 +157,11 @@ def _written(literal: str, question: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(literal)}(?!\w)", question, flags) is not None
 
 
-def _as_written(question: str, key: str) -> str:
-    """The stretch of the question whose squashed form is the key."""
+def _as_written(question: str, key: str, start: int = 0) -> str:
+    """The stretch of the question whose squashed form is the key (the first from `start`, a position in
+    the squashed question)."""
     kept = [(p, c) for p, ch in enumerate(question) for c in ch.lower() if _SQUASH_KEEPS.match(c)]
-    i = "".join(c for _, c in kept).find(key)
+    i = "".join(c for _, c in kept).find(key, start)
     if i < 0 or not key:
         return key
     return question[kept[i][0]:kept[i + len(key) - 1][0] + 1].strip()
