@@ -75,35 +75,30 @@ def task_from_name(name: str) -> str | None:
 
 
 def family(task_id: str, tasks: dict[str, Task]) -> set[str]:
-    """The task, its ancestors and its descendants."""
-    out = {task_id}
-    t = tasks.get(task_id)
-    while t and t.parent:
-        out.add(t.parent)
-        t = tasks.get(t.parent)
-    changed = True
-    while changed:
-        changed = False
-        for other in tasks.values():
-            if other.parent in out and other.id not in out:
-                out.add(other.id)
-                changed = True
-    return out
+    """The task, its ancestors and every task below them (its siblings' too)."""
+    return below(ancestry(task_id, tasks), tasks)
 
 
 def lineage(task_id: str, tasks: dict[str, Task]) -> set[str]:
     """The task, its ancestors and its own descendants: not its siblings (inpainting and virtual try-on are
     both image editing, but an inpainter does not dress a person)."""
+    return ancestry(task_id, tasks) | below({task_id}, tasks)
+
+
+def ancestry(task_id: str, tasks: dict[str, Task]) -> set[str]:
     out, t = {task_id}, tasks.get(task_id)
     while t and t.parent:
         out.add(t.parent)
         t = tasks.get(t.parent)
-    below, changed = {task_id}, True
-    while changed:
-        more = {o.id for o in tasks.values() if o.parent in below} - below
-        below |= more
-        changed = bool(more)
-    return out | below
+    return out
+
+
+def below(roots: set[str], tasks: dict[str, Task]) -> set[str]:
+    """The roots and every task whose parent chain reaches one of them."""
+    out = set(roots)
+    while more := {o.id for o in tasks.values() if o.parent in out} - out:
+        out |= more
+    return out
 
 
 def has_cue(phrase: str, q: str) -> int | None:

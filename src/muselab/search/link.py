@@ -43,8 +43,8 @@ class Entry:
 # a number, or one with a unit ('90s', '4k', '2x', '1080p', '60fps'), is how people write a decade, a size or a
 # rate, not a name (the '90s Cartoon' upscaler is not named by 'a 90s house party')
 NUMBER_RE = re.compile(r"\d+(?:s|k|x|p|fps|mp)?")
-EVERYDAY_RANK = 13_000
-MAJOR_FAMILY = 10  # records under one name that make it a family people name in any case  # the embedder's vocabulary lists whole words by frequency: these many are everyday words
+EVERYDAY_RANK = 13_000  # the embedder's vocabulary lists whole words by frequency: these many are everyday words
+MAJOR_FAMILY = 10  # records under one name that make it a family people name in any case
 
 
 @lru_cache(maxsize=2)
@@ -119,7 +119,6 @@ class NameIndex:
             else:
                 return  # an everyday or task word is not a name
         capital = acronym and literal is None and key in everyday_words(0)  # a rarer English word: 'glide'
-
         entry = self.entries.setdefault(key, Entry(key, name, set(), literal, capital))
         entry.rows.add(row)
 

@@ -223,7 +223,7 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
     of the models practitioners use for the mechanism asked about."""
     table = model_table(store)
     score, fit = scores(store, question, task, tasks, qvec, space, cache_dir)
-    tool = None
+    tool, used = None, None
     if favoured:
         used = table.matching(tuple(favoured)) > 0
         score = score + np.where(fit > 0, FAVOURED * used, 0.0)
@@ -241,9 +241,9 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
         out.append(Recommendation(table.models[r], float(score[r]), bool(fit[r] > 0) or r in named, r in named))
         if len(out) >= k:
             break
-    if favoured and len(out) >= 3:
+    if used is not None and len(out) >= 3:
         fitting_medium = np.asarray(medium(question, table, task, tasks)) >= 0  # (a video model for a photo)
-        out = with_second_tool(table, out, (table.matching(tuple(favoured)) > 0) & fitting_medium, fit, score)
+        out = with_second_tool(table, out, used & fitting_medium, fit, score)
     return out
 
 
@@ -255,9 +255,9 @@ def with_second_tool(table: ModelTable, out: list[Recommendation], used: np.ndar
     rows = [table.row[r.model.name.lower()] for r in out]
     if sum(bool(used[r]) for r in rows) >= 2 or out[-1].named or used[rows[-1]]:
         return out
-    shown = {shown_family(table, r) for r in rows}
     from muselab.catalog.knowledge import about_family
 
+    shown = {shown_family(table, r) for r in rows}
     spare = [r for r in np.flatnonzero(used) if table.roles[r] in ("model", "controlnet", "add-on")
              and about_family(table.models[r]) and not same_family(shown_family(table, r), shown)]
     if not spare:
