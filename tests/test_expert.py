@@ -139,6 +139,27 @@ def test_no_sentence_is_repeated_and_the_default_is_readable(lab):
         len(short.markdown.split()) < len(full.markdown.split())
 
 
+def test_a_long_short_answer_is_written_again_tighter(lab):
+    """A question that asks two things and names models would run past the default length; the short
+    answer drops asides and extras until it fits (about 700 words), and never what was asked."""
+    from muselab.answer.render import SHORT_WORDS
+
+    question = ("Making a 5-second clip in Wan 2.2 takes 20 minutes on my GPU, but people say a lightx2v LoRA "
+                "with 4 steps does it in 2. What is that LoRA, and how do I then make the clip longer?")
+    short = lab.ask(question)
+    full = lab.ask(question, detail="full")
+    words = len(short.markdown.split())
+    assert words < len(full.markdown.split())
+    assert words <= SHORT_WORDS * 1.15, words
+    for heading in ("## 1. Task", "## 2. Workflow", "## 3. Papers and tools", "**In short:**", "### How it works"):
+        assert heading in short.markdown
+    assert [m.name for m in short.models] == [m.name for m in full.models]  # the same answer, told shorter
+    questions = ["How do AI upscalers sharpen anime art without blurring the lines?",
+                 "How do background removers cut out a person so cleanly, even around hair?",
+                 "How do I restore a scratched old family photo and then colourise it?"]
+    assert all(len(lab.ask(q).markdown.split()) <= SHORT_WORDS * 1.15 for q in questions)
+
+
 def test_a_video_asked_about_in_an_image_task_gets_a_model_that_reads_video(lab):
     """Upscaling a video is super-resolution, but an image upscaler run frame by frame flickers: the models
     that take video come first, and the video mechanism is explained."""

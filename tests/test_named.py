@@ -2,6 +2,7 @@
 with a model a question names."""
 
 import json
+import re
 import time
 
 import pytest
@@ -97,6 +98,22 @@ def test_a_model_outside_the_catalog_is_said_to_be(lab):
     assert r.to_dict()["not_in_catalog"] == ["Sora 2", "Veo 3"]
     assert "**Not in the catalog:** Sora 2 is not in muselab's catalog" in r.markdown
     assert r.models and r.task.id == "video-generation"  # and the answer goes on with what the catalog has
+
+
+def test_hardware_written_like_a_model_name_is_not_called_missing(lab):
+    r = lab.ask("Can Sora 2 run on an AMD RX 7900 XTX, or only NVIDIA RTX 4090 cards at 24 FPS?")
+    assert r.to_dict()["not_in_catalog"] == ["Sora 2"]  # a GPU, a vendor and a unit are not models
+
+
+def test_the_named_model_is_called_first_only_when_it_is(lab):
+    for question in ("How do I get the Wan 2.2 video model to run faster with 4-step LoRAs?",
+                     "Has anyone managed style transfer with qwen-image-edit-2509?"):
+        r = lab.ask(question)
+        said = re.search(r"\*\*The model you named:\*\* .*?; (.+?) is (recommended first|among the recommended models)",
+                         r.markdown)
+        assert said, question
+        first = r.models[0].display_name or r.models[0].name
+        assert (said.group(2) == "recommended first") == (said.group(1) == first), question
 
 
 def test_a_question_naming_ten_models_links_them_quickly(lab):

@@ -8,7 +8,7 @@ a model name of its own; the verifier checks that afterwards.
 from __future__ import annotations
 
 from muselab.answer.assess import Subject, model_fits, rate
-from muselab.answer.render import task_part, workflow_part
+from muselab.answer.render import SHORT_WORDS, TIGHTEST, task_part, workflow_part
 from muselab.answer.sources import sources_part
 from muselab.answer.result import Answer, ModelFit
 from muselab.catalog.capability import can_do
@@ -45,13 +45,16 @@ def compose(ctx: Context, store, tasks: dict[str, Task], guess: TaskGuess | None
     notes.sort(key=lambda n: -n.score)  # stable: ties keep the given order
     # 5. the ComfyUI template that runs the recommended model, when muselab cannot run it here
     template = template_card([f.record for f in fits if f.record], ctx.question, guess.task, store)
-    # 6. write the three parts
-    parts = {
-        "task": task_part(ctx, guess, fits, tasks, show_confidence=not identified_here, named=named,
-                          explainers=explainers),
-        "workflow": workflow_part(ctx, guess, fits, tasks, template, explainers, detail),
-        "sources": sources_part(fits, notes, guess.task, detail),
-    }
+    # 6. write the three parts; a short answer over its length is written again, tighter
+    for tight in range(TIGHTEST + 1):
+        parts = {
+            "task": task_part(ctx, guess, fits, tasks, show_confidence=not identified_here, named=named,
+                              explainers=explainers, tight=tight),
+            "workflow": workflow_part(ctx, guess, fits, tasks, template, explainers, detail, tight),
+            "sources": sources_part(fits, notes, guess.task, detail, tight),
+        }
+        if detail == "full" or sum(len(p.split()) for p in parts.values()) <= SHORT_WORDS:
+            break
     return Answer(ctx, guess, fits, notes, parts, template=template, explainers=[e.id for e in explainers])
 
 

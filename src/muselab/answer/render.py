@@ -23,6 +23,9 @@ from muselab.text import GENERIC, asked_scale, domains_in, normalise, sentences,
 SHORT, FULL = "short", "full"
 SHORT_STAGES = 5  # a template's stages shown in a short answer
 SHORT_SENTENCES = 2  # of an explainer's mechanism, in a short answer (full: all of it)
+SHORT_WORDS = 700  # a short answer longer than this is rendered again, tighter
+TIGHTEST = 4  # tightness: 1 drops the asides (a task aspect, a second setting), 2 the extras, 3 the stages'
+# asides, 4 what the other models are (section 2 keeps their chains; section 3 their links)
 
 
 def describe_goal(question: str, task: Task) -> str:
@@ -53,7 +56,7 @@ def in_short(question: str, task: Task, explainers: list[Explainer]) -> str:
 
 
 def task_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[str, Task],
-              show_confidence: bool = False, named=None, explainers: list[Explainer] = ()) -> str:
+              show_confidence: bool = False, named=None, explainers: list[Explainer] = (), tight: int = 0) -> str:
     t = guess.task
     parent = tasks.get(t.parent) if t.parent else None
     where = f", part of {parent.name.lower()}" if parent else ""
@@ -73,7 +76,8 @@ def task_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[
     then = next((e for e in explainers[1:] if guess.second and guess.second.id in e.tasks), None)
     if then is not None:
         lines += ["", f"**Then, {guess.second.name.lower()}:** {then.answer.strip()}"]
-    for other in also_asked(ctx.question, t, explainers, then):
+    extra = None if tight < 2 else 0 if then is not None else 1  # (tight: the second part's answer comes first)
+    for other in also_asked(ctx.question, t, explainers, then)[:extra]:
         lines += ["", f"**{other.title}:** {other.answer.strip()}"]
     if not short:
         lines += ["", f"In your terms: {describe_goal(ctx.question, t)}."]
@@ -117,8 +121,9 @@ def named_lines(named, fits: list[ModelFit], t: Task) -> list[str]:
     for link in links:
         hit = next((given[n.lower()] for n in link.models if n.lower() in given), None)
         if hit is not None:
+            where = "recommended first" if hit is fits[0] else "among the recommended models"
             lines += ["", f"**The model you named:** {link.text} is in muselab's catalog ({link.family}); "
-                          f"{shown_name(hit)} is recommended first, and section 2 shows how it works."]
+                          f"{shown_name(hit)} is {where}, and section 2 shows how it works."]
         elif link.models:
             lines += ["", f"**The model you named:** {link.text} is in muselab's catalog ({link.family}), but "
                           f"the catalog files none of its models under {t.name.lower()}, so the models below are "
@@ -129,11 +134,12 @@ def named_lines(named, fits: list[ModelFit], t: Task) -> list[str]:
     return lines
 
 
-def template_lines(card: dict, full: bool = False) -> list[str]:
+def template_lines(card: dict, full: bool = False, tight: int = 0) -> list[str]:
     """The real graph that runs the model: the ComfyUI template `--workflow` hands over."""
     where = "calls a partner API (a paid service)" if card["api"] else "runs on a ComfyUI server with a GPU"
-    stages = card["stages"] if full or len(card["stages"]) <= SHORT_STAGES else \
-        card["stages"][:SHORT_STAGES - 1] + [f"… ({len(card['stages']) - SHORT_STAGES + 1} more)"]
+    shown = SHORT_STAGES - 2 * bool(tight)
+    stages = card["stages"] if full or len(card["stages"]) <= shown else \
+        card["stages"][:shown - 1] + [f"… ({len(card['stages']) - shown + 1} more)"]
     how = (f"`--workflow FILE` writes it with its inputs to fill and its {len(card['files'])} model file(s) "
            f"listed (`muselab workflow models FILE`); it {where} (`muselab run FILE --on`).") if full else \
         f"`--workflow FILE` writes it; it {where}."
@@ -141,7 +147,8 @@ def template_lines(card: dict, full: bool = False) -> list[str]:
 
 
 def workflow_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[str, Task],
-                  template: dict | None = None, explainers: list[Explainer] = (), detail: str = SHORT) -> str:
+                  template: dict | None = None, explainers: list[Explainer] = (), detail: str = SHORT,
+                  tight: int = 0) -> str:
     qt, full = guess.task, detail == FULL
     lines = ["## 2. Workflow (input → model → output)"]
     if shown_task_block(qt, fits):
@@ -151,28 +158,31 @@ def workflow_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: d
                   f"{qt.workflow.input} → **{what}** [{' → '.join(qt.workflow.steps)}] → {qt.workflow.output}"]
     first_of: dict[str, str] = {}
     for i, f in enumerate(fits):
-        lines += model_lines(f, qt, tasks, first_of, full or (i == 0 and not explainers), full, lead=i == 0)
+        settings = full or (i == 0 and not explainers and tight < 2)
+        lines += model_lines(f, qt, tasks, first_of, settings, full, lead=i == 0, tight=tight)
         if template and f.record and f.record.name == template["model"]:
-            lines += template_lines(template, full)
-    lines += mechanism_lines(ctx, qt, explainers, full)
+            lines += template_lines(template, full, tight)
+    lines += mechanism_lines(ctx, qt, explainers, full, tight)
     return "\n".join(lines)
 
 
 def model_lines(f: ModelFit, qt: Task, tasks: dict[str, Task], first_of: dict[str, str], settings: bool,
-                full: bool, lead: bool = True) -> list[str]:
+                full: bool, lead: bool = True, tight: int = 0) -> list[str]:
     """A model's section: its name and id, its own chain, what it is; the first model (or every one, in
-    full detail) also its architecture and settings."""
+    full detail) also its architecture and settings. `tight` 3: every chain without its stages' asides;
+    4: the other models without what they are."""
     name = shown_name(f)
     lines = ["", f"### {name}", identity_line(f), ""]
     wf, arch = own_chain(f)
     if wf:
-        lines.append(chain_line(wf, name, brief=not (lead or full)))
+        lines.append(chain_line(wf, name, brief=tight >= 3 or not (lead or full)))
     else:
-        lines += [io_line(f, name), "", "*Its architecture is not in muselab's catalog, so only what goes in and "
-                                        "comes out is shown.*"]
-    about = what_it_is(f, 3 if full else 1) if lead or full or not wf else ""  # a chain says enough of the rest
+        lines.append(io_line(f, name))
+    about = what_it_is(f, 3 if full else 1) if lead or full or (not wf and tight < 4) else ""  # a chain says enough
     if about:
         lines += ["", about]
+    elif not wf and tight < 4:  # nothing but its inputs and outputs: say why
+        lines += ["", "*Its architecture is not in muselab's catalog, so only what goes in and comes out is shown.*"]
     if arch and (full or (lead and not about)):  # short: the chain and what it is say enough
         lines += ["", architecture_note(arch, first_of, name, full)]
     if wf and wf.settings and settings:
@@ -184,8 +194,9 @@ def model_lines(f: ModelFit, qt: Task, tasks: dict[str, Task], first_of: dict[st
     return lines
 
 
-def mechanism_lines(ctx: Context, qt: Task, explainers: list[Explainer], full: bool) -> list[str]:
-    """How it works: the explainer's mechanism, settings and failure modes, else the task's explanation."""
+def mechanism_lines(ctx: Context, qt: Task, explainers: list[Explainer], full: bool, tight: int = 0) -> list[str]:
+    """How it works: the explainer's mechanism, settings and failure modes, else the task's explanation;
+    `tight` (a short answer over its length) drops the task's aside and keeps one setting and one failure."""
     lines = ["", "### How it works", ""]
     if not explainers:
         lead = lead_text(ctx.question, qt)
@@ -202,13 +213,15 @@ def mechanism_lines(ctx: Context, qt: Task, explainers: list[Explainer], full: b
         first, *rest = sentences(e.details) or [""]
         lines.append(" ".join([first] + closest(rest, ctx.question, SHORT_SENTENCES - 1)))
     # the task's word on the specific case the question names (anime upscaling), beside the general mechanism
-    lines += [f"\n{text}" for text in matching_aspects(ctx.question, qt, 1) if text not in e.details]
+    if not tight:
+        lines += [f"\n{text}" for text in matching_aspects(ctx.question, qt, 1) if text not in e.details]
+    n = 1 if tight else 2
     if e.settings:
         lines += ["", "**Typical settings:**"] + [f"- {s}" for s in (e.settings if full else
-                                                                     closest(e.settings, ctx.question, 2))]
+                                                                     closest(e.settings, ctx.question, n))]
     if e.failures:
         lines += ["", "**What goes wrong, and the fix:**"] + [f"- {s}" for s in (e.failures if full else
-                                                                                closest(e.failures, ctx.question, 2))]
+                                                                                closest(e.failures, ctx.question, n))]
     for other in explainers[1:] if full else []:
         lines += ["", f"**{other.title}.** {other.answer.strip()}"]
     return lines

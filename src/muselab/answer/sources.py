@@ -9,7 +9,9 @@ from muselab.catalog.records import Task
 from muselab.context import Source
 
 
-def sources_part(fits: list[ModelFit], notes: list[SourceNote], qt: Task, detail: str = "short") -> str:
+def sources_part(fits: list[ModelFit], notes: list[SourceNote], qt: Task, detail: str = "short",
+                 tight: int = 0) -> str:
+    """`tight` (a short answer over its length): why each paper matters in a few words."""
     full = detail == "full"
     lines = ["## 3. Papers and tools", ""]
     if full:
@@ -26,7 +28,7 @@ def sources_part(fits: list[ModelFit], notes: list[SourceNote], qt: Task, detail
         for i, n in enumerate(papers, 1):
             links = "; ".join(labelled_links(n.source)) or "the catalog gives no link for it"
             said = f" {' '.join(n.sentences)}" if full else ""  # short: why it matters says enough
-            why = connection(n, qt, full)
+            why = brief_connection(n, qt) if tight else connection(n, qt, full)
             run = same_mechanism(papers, i - 1)
             if run:  # several works behind one mechanism: say why once, above them
                 why = ""
@@ -54,6 +56,17 @@ def labelled_links(src: Source) -> list[str]:
         out.append(f"GitHub: {src.github_url}")
     out += [f"{k}: {v}" for k, v in src.fields.items() if v.startswith("http")]
     return out
+
+
+def brief_connection(n: SourceNote, qt: Task) -> str:
+    """Why the paper matters, in a few words: the mechanism or task it is about."""
+    if n.mechanism:
+        return f"On {lower_first(n.mechanism)}."
+    if n.on_task:
+        return f"On {qt.name.lower()}."
+    if n.level in ("closely related", "related"):
+        return f"It shares {', '.join(n.shared[:3])} with the question." if n.shared else "Near the question in meaning."
+    return f"Only loosely related to {qt.name.lower()}."
 
 
 def connection(n: SourceNote, qt: Task, full: bool = True) -> str:

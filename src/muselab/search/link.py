@@ -193,6 +193,13 @@ def _candidates(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# hardware, platforms and units: written like model names ('RTX 4090', 'M2', '60 FPS'), but never a model
+NOT_MODELS = frozenset(squash(w) for w in (
+    "nvidia amd intel apple rtx gtx rx xt xtx radeon geforce quadro tesla arc cuda rocm zluda directml mps "
+    "metal vulkan fps vram ram gb mb tb cpu gpu npu tpu ssd hdd macbook imac iphone ipad android windows "
+    "linux macos ubuntu wsl colab kaggle runpod m1 m2 m3 m4 m5 ps5 xbox hdr sdr usb hdmi").split())
+
+
 def unknown_names(question: str, links: list[Link], tasks, index: NameIndex) -> list[str]:
     """Names in the question that look like a model's but link to nothing in the catalog."""
     common = index.common
@@ -201,7 +208,8 @@ def unknown_names(question: str, links: list[Link], tasks, index: NameIndex) -> 
     for name in _candidates(question):
         key = squash(name)
         head = squash(re.split(r"[-\s\d]", name)[0])
-        if not key or key in linked or any(key in k or k in key for k in linked) or head in common or key in common:
+        if not key or key in linked or any(key in k or k in key for k in linked) or head in common or key in common \
+                or head in NOT_MODELS or key in NOT_MODELS:
             continue
         if key not in index.entries and name not in out:
             out.append(name)
