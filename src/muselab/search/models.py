@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,11 +77,6 @@ class ModelTable:
         self._per_task: dict = {}  # (what, task id) -> (the taxonomy it was computed with, the array)
         self._matching: dict = {}
         self.squashed_names = [squash(f"{m.name} {m.family or ''}") for m in models]
-        # each family's own task, the one most of its models do (Wan2.2 generates video; its editor is a side line)
-        counts = Counter((f, m.task) for f, m in zip(self.families, models) if m.role == "model")
-        self.main_task = {}
-        for (f, t), n in sorted(counts.items(), key=lambda kv: -kv[1]):
-            self.main_task.setdefault(f, t)
 
     def matching(self, fragments: tuple[str, ...]) -> np.ndarray:
         """1.0 for the models whose squashed name or family holds one of the fragments."""
@@ -323,7 +317,6 @@ def named_first(table: ModelTable, linked: list[str], task: Task, tasks: dict[st
         # a model that only stands in is the family's most used one (SDXL base, not its Turbo distillation):
         # the user will add what the task needs to it
         out.append(max(same, key=lambda i: (does[i], table.roles[i] == "model",
-                                            does[i] or table.main_task.get(table.families[i]) == table.tasks[i],
                                             score[i] if does[i] else table.models[i].popularity or 0, score[i])))
     # one named model that only stands in (a base model that needs a ControlNet) is enough: the other
     # places go to models that do the task
