@@ -28,7 +28,7 @@ def sources_part(fits: list[ModelFit], notes: list[SourceNote], qt: Task, detail
         for i, n in enumerate(papers, 1):
             links = "; ".join(labelled_links(n.source)) or "the catalog gives no link for it"
             said = f" {' '.join(n.sentences)}" if full else ""  # short: why it matters says enough
-            why = brief_connection(n, qt) if tight else connection(n, qt, full)
+            why = connection(n, qt, full, brief=bool(tight))
             run = same_mechanism(papers, i - 1)
             if run:  # several works behind one mechanism: say why once, above them
                 why = ""
@@ -58,29 +58,23 @@ def labelled_links(src: Source) -> list[str]:
     return out
 
 
-def brief_connection(n: SourceNote, qt: Task) -> str:
-    """Why the paper matters, in a few words: the mechanism or task it is about."""
-    if n.mechanism:
-        return f"On {lower_first(n.mechanism)}."
-    if n.on_task:
-        return f"On {qt.name.lower()}."
-    if n.level in ("closely related", "related"):
-        return f"It shares {', '.join(n.shared[:3])} with the question." if n.shared else "Near the question in meaning."
-    return f"Only loosely related to {qt.name.lower()}."
-
-
-def connection(n: SourceNote, qt: Task, full: bool = True) -> str:
-    """Why the paper matters, naming the mechanism or task it is about."""
+def connection(n: SourceNote, qt: Task, full: bool = True, brief: bool = False) -> str:
+    """Why the paper matters, naming the mechanism or task it is about; `brief` (a short answer over its
+    length) says it in a few words."""
     shared = ", ".join(n.shared[:3])
+    said = f" ({shared})." if shared else "."
     if n.mechanism:
-        return f"Why it matters here: it is one of the works behind the mechanism asked about ({lower_first(n.mechanism)})."
+        return f"On {lower_first(n.mechanism)}." if brief else \
+            f"Why it matters here: it is one of the works behind the mechanism asked about ({lower_first(n.mechanism)})."
     if n.on_task:
-        return f"Why it matters here: it is a paper on {qt.name.lower()}" + (f" ({shared})." if shared else ".")
+        return f"On {qt.name.lower()}." if brief else f"Why it matters here: it is a paper on {qt.name.lower()}{said}"
+    if n.level in ("closely related", "related") and brief:
+        return f"It shares {shared} with the question." if shared else "Near the question in meaning."
     if n.level == "closely related":
-        return f"Why it matters here: it addresses {qt.name.lower()} directly" + (f" ({shared})." if shared else ".")
+        return f"Why it matters here: it addresses {qt.name.lower()} directly{said}"
     if n.level == "related":
-        return f"Why it matters here: it touches the same ground" + (f" ({shared})." if shared else ".")
-    if not full:
+        return f"Why it matters here: it touches the same ground{said}"
+    if not full or brief:
         return f"Only loosely related to {qt.name.lower()}."
     topic = n.source.name.split(":", 1)[-1].strip() if ":" in n.source.name else n.source.name
     overlap = f"it shares only “{'”, “'.join(n.shared[:3])}” with the question" if shared else "it shares little with the question"
