@@ -282,6 +282,24 @@ def test_what_is_asked_to_be_made_steers_the_task():
     assert identify("how do they make a video where my wedding picture comes alive?", TASKS).task.id == "video-generation"
 
 
+def test_a_task_whose_input_is_never_mentioned_gives_way():
+    from muselab.search.tasks import identify, unmet
+
+    # meaning alone can make colours sound like colorization; without a grey picture to colour it is not
+    meaning = {"colorization": 0.7, "controllable-generation": 0.3}
+    palette = "How do designers get AI images that keep to the exact colours of their brand?"
+    assert unmet(palette, TASKS, {"colorization": 1.0}, []) == ["colorization"]
+    assert identify(palette, TASKS, meaning=meaning).task.id != "colorization"
+    old = "How do designers get AI to bring colour into a black and white photo of their shop?"
+    assert identify(old, TASKS, meaning=meaning).task.id == "colorization"
+    # a named model of the task says what the input is: 'run DDColor on it'
+    assert unmet(palette, TASKS, {"colorization": 1.0}, ["colorization"]) == []
+    # the same for a face to swap and a face to restore
+    same = "Why does every woman I generate end up with the same face?"
+    assert set(unmet(same, TASKS, {"face-swap": 1.0, "face-restoration": 1.0}, [])) == {"face-swap", "face-restoration"}
+    assert unmet("How do I put my face onto a movie poster?", TASKS, {"face-swap": 1.0}, []) == []
+
+
 def test_a_second_task_needs_words_of_its_own_not_the_medium_or_the_first_tasks_words():
     from muselab.search.tasks import own_cues
 
@@ -488,6 +506,26 @@ def test_one_name_in_the_question_brings_one_model_of_it(lab):
     data = ask(lab, "How do I make a 5 second clip with Wan 2.2 from a text prompt?")
     wan = [m["name"] for m in data["models"] if "wan2-2" in m["name"].lower()]
     assert len(wan) == 1, data["models"]
+
+
+def test_a_family_name_links_its_own_models_not_the_ones_built_on_it(lab):
+    from muselab.search.link import name_index
+
+    (wan,) = name_index(lab.store).find("I run Wan 2.2 on two RTX 3090 cards")
+    assert wan.models and not any("bernini" in n.lower() for n in wan.models)  # a relighting editor on Wan weights
+    (bernini,) = name_index(lab.store).find("How does Bernini-R relight a portrait?")
+    assert bernini.models and all("bernini" in n.lower() for n in bernini.models)
+    (flux,) = name_index(lab.store).find("Is Flux good for product photos?")
+    assert any("flux2" in n.lower() for n in flux.models) and any("flux1" in n.lower() for n in flux.models)
+
+
+def test_one_experts_file_is_shown_as_the_pair_of_experts(lab):
+    from muselab.answer.describe import readable
+
+    assert readable("Wan2.2 i2v low noise 14B") == "Wan2.2 i2v 14B (high- and low-noise pair)"
+    assert readable("Wan2.1 t2v 14B") == "Wan2.1 t2v 14B"
+    md = lab.ask("How do I make a 5 second clip with Wan 2.2 from a text prompt?").markdown
+    assert not re.search(r"\*\*[^*]*\b(?:high|low) noise\b[^*]*\*\*", md, re.I)  # never one expert as the model
 
 
 def test_a_speed_lora_filed_under_its_generator_is_a_distillation_lora(lab):

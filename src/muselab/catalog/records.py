@@ -45,6 +45,9 @@ class Task(BaseModel):
     )
     vocabulary: list[str] = Field(default_factory=list, description="The field's words for this task.")
     cues: list[str] = Field(default_factory=list, description="Words users write when they mean this task.")
+    requires: list[str] = Field(default_factory=list, description="What a question must say, in one of these "
+                                "phrases, to be about this task: the input the task needs (colorization needs a "
+                                "picture without colour). Empty: no precondition.")
     examples: list[str] = Field(default_factory=list, description="Questions users ask about this task.")
     template_tags: list[str] = Field(default_factory=list, description="Tags ComfyUI's template index gives "
                                      "workflows of this task.")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from muselab.catalog.records import Task
-from muselab.catalog.taxonomy import cue_hits, cue_scores, family, first_cue, task_text
+from muselab.catalog.taxonomy import cue_hits, cue_scores, family, first_cue, has_cue, task_text
 from muselab.text import asked_output, is_medium_word, normalise
 
 
@@ -70,6 +70,8 @@ def identify(
         scores[tid] = scores.get(tid, 0.0) + meaning_weight * sim
     for tid, weight in output_prior(question, tasks).items():
         scores[tid] = scores.get(tid, 0.0) + weight
+    for tid in unmet(question, tasks, scores, prior_tasks or []):
+        scores[tid] *= UNMET
     if not scores:
         fallback = tasks.get("other") or next(iter(tasks.values()))
         return TaskGuess(fallback, 0.0, scores={})
@@ -106,6 +108,16 @@ def output_prior(question: str, tasks: dict[str, Task]) -> dict[str, float]:
             for t in tasks.values() if t.output_modalities and (kind in t.output_modalities or t.generative)}
 
 
+def unmet(question: str, tasks: dict[str, Task], scores: dict[str, float], named: list[str]) -> list[str]:
+    """The tasks whose input the question never says it has (taxonomy 'requires'): brand colours or a faded
+    underwater photo resemble colorization, but there is no grey picture to colour. A named model of the
+    task says it for the question ('run DDColor')."""
+    q = normalise(question)
+    return [tid for tid in scores if tasks[tid].requires and tid not in named
+            and not any(has_cue(phrase, q) is not None for phrase in tasks[tid].requires)]
+
+
+UNMET = 0.3  # what is left of a task's score when its input is never mentioned (5-fold CV: bench/tasks.py --cv)
 OUTPUT_PRIOR, OUTPUT_PENALTY = 2.0, 1.0  # (5-fold CV over the example questions held: bench/tasks.py --cv)
 HELP_TOPIC_MARGIN = 0.6  # a help topic without its own words gives way to a making task this close to it
 SECOND_SHARE = 0.5  # a second task's score, relative to the first's, for a two-part question
