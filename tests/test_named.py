@@ -106,13 +106,15 @@ def test_hardware_written_like_a_model_name_is_not_called_missing(lab):
 
 
 def test_the_named_model_is_called_first_only_when_it_is(lab):
+    from muselab.answer.describe import readable
+
     for question in ("How do I get the Wan 2.2 video model to run faster with 4-step LoRAs?",
                      "Has anyone managed style transfer with qwen-image-edit-2509?"):
         r = lab.ask(question)
         said = re.search(r"\*\*The model you named:\*\* .*?; (.+?) is (recommended first|among the recommended models)",
                          r.markdown)
         assert said, question
-        first = r.models[0].display_name or r.models[0].name
+        first = readable(r.models[0].display_name or r.models[0].name)
         assert (said.group(2) == "recommended first") == (said.group(1) == first), question
 
 

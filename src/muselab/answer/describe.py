@@ -22,8 +22,19 @@ ROLES = {"model": "", "": "", "lora": "a LoRA add-on", "controlnet": "a ControlN
 
 
 def shown_name(f: ModelFit) -> str:
-    """The readable name: the record's display name, else the given name."""
-    return (f.record.display_name if f.record and f.record.display_name else "") or f.source.name
+    """The readable name: the record's display name, else the given name (see readable)."""
+    return readable((f.record.display_name if f.record and f.record.display_name else "") or f.source.name)
+
+
+def readable(name: str) -> str:
+    """A file of one expert of a two-expert model (Wan 2.2 A14B's high-noise or low-noise file) is shown as
+    the pair: a workflow loads both, and neither is the model alone."""
+    if EXPERT_FILE.search(name):
+        return " ".join(EXPERT_FILE.sub(" ", name).split()) + " (high- and low-noise pair)"
+    return name
+
+
+EXPERT_FILE = re.compile(r"\b(?:high|low)[ _-]noise\b", re.I)
 
 
 # an add-on is not its base model's network: it has the architecture of its kind, when the name says which

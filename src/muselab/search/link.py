@@ -148,7 +148,21 @@ class NameIndex:
                                              -(self.models[r].popularity or 0), self.models[r].name))
         families = [self.models[r].family for r in rows if self.models[r].family]
         family = max(dict.fromkeys(families), key=families.count) if families else e.shown
+        # a model of another family built on the named one ('wan2.2 bernini r', a relighting editor on Wan 2.2
+        # weights) carries the name in its own, but the user named the family, not it
+        rows = [r for r in rows if _kin(self.models[r].family, family)] or rows
         return Link(text=_as_written(question, e.key), family=family, models=[self.models[r].name for r in rows])
+
+
+def _kin(family: str | None, named: str) -> bool:
+    """A record of the named family or of a version of it ('Wan' beside 'Wan2.2', 'FLUX.2' beside 'FLUX.1');
+    a record with no family is not known to be another's."""
+    a, b = squash(family or ""), squash(named)
+    return not a or a.startswith(b) or b.startswith(a) or _head(a) == _head(b)
+
+
+def _head(key: str) -> str:
+    return re.match(r"[a-z]*", key).group(0)
 
 
 def _written(literal: str, question: str) -> bool:
