@@ -298,6 +298,13 @@ def test_a_task_whose_input_is_never_mentioned_gives_way():
     same = "Why does every woman I generate end up with the same face?"
     assert set(unmet(same, TASKS, {"face-swap": 1.0, "face-restoration": 1.0}, [])) == {"face-swap", "face-restoration"}
     assert unmet("How do I put my face onto a movie poster?", TASKS, {"face-swap": 1.0}, []) == []
+    # a recommendation is not an identification or a metric; a picture is not a 3D asset
+    best = "Which model is best for anime illustrations?"
+    assert set(unmet(best, TASKS, {"model-identification": 1.0, "evaluation": 1.0}, [])) == {
+        "model-identification", "evaluation"}
+    assert unmet("Which model made this picture?", TASKS, {"model-identification": 1.0}, []) == []
+    assert unmet("How do I make pictures of my cat in new scenes?", TASKS, {"image-to-3d": 1.0}, []) == ["image-to-3d"]
+    assert unmet("How do I turn my cat photo into a 3D printable figurine?", TASKS, {"image-to-3d": 1.0}, []) == []
 
 
 def test_a_second_task_needs_words_of_its_own_not_the_medium_or_the_first_tasks_words():
@@ -526,6 +533,17 @@ def test_one_experts_file_is_shown_as_the_pair_of_experts(lab):
     assert readable("Wan2.1 t2v 14B") == "Wan2.1 t2v 14B"
     md = lab.ask("How do I make a 5 second clip with Wan 2.2 from a text prompt?").markdown
     assert not re.search(r"\*\*[^*]*\b(?:high|low) noise\b[^*]*\*\*", md, re.I)  # never one expert as the model
+
+
+def test_a_named_familys_vae_is_never_the_model(lab):
+    r = lab.retrieve("How do I make pictures of my cat in new scenes with Flux?")
+    assert r.models and all(m.model.role not in ("vae", "text-encoder") for m in r.models), \
+        [m.model.name for m in r.models]
+
+
+def test_training_a_lora_is_answered_with_a_trainer(lab):
+    data = ask(lab, "How do I train a LoRA of my dog for Flux?")
+    assert any("trainer" in m["name"].lower() for m in data["models"]), data["models"]
 
 
 def test_a_speed_lora_filed_under_its_generator_is_a_distillation_lora(lab):

@@ -35,9 +35,10 @@ PART_ROLES = {"vae": -3.0, "text-encoder": -3.0, "image-encoder": -3.0, "audio-e
               # a partner service answers too, but a model whose weights anyone can run comes first
               "api": -1.0}
 # ... unless the task is about that part: a LoRA for personalization, a ControlNet for control
-NATURAL_PARTS = {"personalization": {"lora"}, "identity-generation": {"lora", "add-on"},
+NATURAL_PARTS = {"identity-generation": {"lora", "add-on"},
                  "controllable-generation": {"controlnet", "add-on"}, "image-to-image": {"add-on"},
                  "prompt-engineering": {"embedding"}, "acceleration": {"lora"}, "lip-sync": {"add-on"}}
+SERVING_PARTS = ("vae", "text-encoder", "image-encoder", "audio-encoder")
 ESTABLISHED, KNOWN_ARCHITECTURE, PUBLISHED = 0.7, 0.3, 0.4
 VIDEO_MEDIUM_WEIGHT = 2.0
 SIBLING = 0.75  # task fit of a model filed under a sibling task (an inpainter, asked for virtual try-on)
@@ -307,7 +308,9 @@ def named_first(table: ModelTable, linked: list[str], task: Task, tasks: dict[st
             known[r] = (can_do(table.models[r], task, tasks), can_substitute(table.models[r], task, tasks))
     does = {r: known[r][0] for r in rows}
     # a part (a refiner, a VAE) is shown for a named family only when it does the task itself
-    able = [r for r in rows if does[r] or (known[r][1] and table.roles[r] in ("model", "api"))]
+    # (a VAE or an encoder never does a task: the tasks its record lists are those of the models it serves)
+    able = [r for r in rows if (does[r] and table.roles[r] not in SERVING_PARTS)
+            or (known[r][1] and table.roles[r] in ("model", "api"))]
     out, done = [], set()
     for r in able:
         if table.families[r] in done:
