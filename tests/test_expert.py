@@ -541,6 +541,12 @@ def test_a_named_familys_vae_is_never_the_model(lab):
         [m.model.name for m in r.models]
 
 
+def test_a_set_up_question_gets_no_stand_in_models(lab):
+    r = lab.retrieve("How do I install ComfyUI on Windows with an AMD card?")
+    assert r.guess.task.id == "hardware-installation"
+    assert r.models == [] and any("no model is recommended" in n for n in r.notices)
+
+
 def test_training_a_lora_is_answered_with_a_trainer(lab):
     data = ask(lab, "How do I train a LoRA of my dog for Flux?")
     assert any("trainer" in m["name"].lower() for m in data["models"]), data["models"]

@@ -79,7 +79,9 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
     ctx = Context(question=question, models=[model_source(r.model) for r in recs],
                   papers=[paper_source(p) for p, _ in papers])
     notices = []
-    if not any(r.fits for r in recs):
+    if not recs:
+        notices.append(f"{guess.task.name.lower()} is not a model's job; no model is recommended")
+    elif not any(r.fits for r in recs):
         notices.append(f"no model in the catalog fits {guess.task.name.lower()}; the closest ones are shown")
     unknown = unknown_names(question, links, tasks.values(), name_index(store))
     return Retrieval(ctx, guess, recs, papers, mode, notices, links, unknown, explained, close, clear)

@@ -354,7 +354,9 @@ def candidates(fit: np.ndarray, table: ModelTable, score: np.ndarray, linked: li
     for keep in ((fit > 0, named) if generative else (named, fit > 0)):
         if keep.any():
             return order[keep[order]]
-    return order
+    # a help topic (installing, hardware) that names no model: the closest models would be noise ('how do I
+    # install ComfyUI' answered with an anime upscaler); a making task no model does shows the closest ones
+    return order if generative else order[:0]
 
 
 def search_models(store, query: str, k: int, mode: str, embedder=None, cache_dir=None,
