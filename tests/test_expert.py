@@ -305,6 +305,14 @@ def test_a_task_whose_input_is_never_mentioned_gives_way():
     assert unmet("Which model made this picture?", TASKS, {"model-identification": 1.0}, []) == []
     assert unmet("How do I make pictures of my cat in new scenes?", TASKS, {"image-to-3d": 1.0}, []) == ["image-to-3d"]
     assert unmet("How do I turn my cat photo into a 3D printable figurine?", TASKS, {"image-to-3d": 1.0}, []) == []
+    # a visible logo taken off is not an invisible watermark; an old photo asked to move is not restoration;
+    # a voice made to sound like a singer has no face to make speak
+    assert unmet("How does an app take the logo watermark off my photo?", TASKS, {"watermarking": 1.0}, []) == [
+        "watermarking"]
+    assert unmet("Can Glaze protect my art from training?", TASKS, {"watermarking": 1.0}, []) == []
+    assert unmet("How do I make an old photo of my parents move?", TASKS, {"image-restoration": 1.0}, []) == [
+        "image-restoration"]
+    assert unmet("How do I make my voice sound like a famous singer?", TASKS, {"lip-sync": 1.0}, []) == ["lip-sync"]
 
 
 def test_a_second_task_needs_words_of_its_own_not_the_medium_or_the_first_tasks_words():
