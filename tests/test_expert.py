@@ -530,6 +530,9 @@ def test_a_family_name_links_its_own_models_not_the_ones_built_on_it(lab):
     assert wan.models and not any("bernini" in n.lower() for n in wan.models)  # a relighting editor on Wan weights
     (bernini,) = name_index(lab.store).find("How does Bernini-R relight a portrait?")
     assert bernini.models and all("bernini" in n.lower() for n in bernini.models)
+    # a name with no clear family keeps every record of it: ChatGPT the chat service and its image generator
+    (chat,) = name_index(lab.store).find("How do I make my photo Ghibli style with ChatGPT?")
+    assert any("gpt-4o" in n.lower() for n in chat.models), chat.models
     (flux,) = name_index(lab.store).find("Is Flux good for product photos?")
     assert any("flux2" in n.lower() for n in flux.models) and any("flux1" in n.lower() for n in flux.models)
 

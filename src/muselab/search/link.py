@@ -149,8 +149,10 @@ class NameIndex:
         families = [self.models[r].family for r in rows if self.models[r].family]
         family = max(dict.fromkeys(families), key=families.count) if families else e.shown
         # a model of another family built on the named one ('wan2.2 bernini r', a relighting editor on Wan 2.2
-        # weights) carries the name in its own, but the user named the family, not it
-        rows = [r for r in rows if _kin(self.models[r].family, family)] or rows
+        # weights) carries the name in its own, but the user named the family, not it; with no clear family
+        # ('ChatGPT': the chat service and its image generator) every record of the name stays
+        kin = [r for r in rows if _kin(self.models[r].family, family)]
+        rows = kin if len(kin) > len(rows) - len(kin) else rows
         return Link(text=_as_written(question, e.key), family=family, models=[self.models[r].name for r in rows])
 
 
