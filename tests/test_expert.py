@@ -655,3 +655,13 @@ def test_a_tool_of_another_task_does_not_push_out_a_model_that_does_the_job(lab)
     names = [m["name"] for m in data["models"]]
     assert data["explainers"][0] == "old-photo-restoration"  # (whose tools include LaMa, an inpainter)
     assert "Inpaint-LaMa" not in names and all(m["fits_task"] for m in data["models"]), names
+
+
+def test_identity_from_one_photo_has_its_own_tuning_free_chain_and_articles_agree():
+    from muselab.text import a_kind
+
+    chain = TASKS["identity-generation"].workflow
+    assert chain is not TASKS["personalization"].workflow  # not the LoRA training chain it used to inherit
+    assert not any("LoRA" in step for step in chain.steps) and "no training" in chain.input
+    assert a_kind("image restoration model") == "an image restoration model"
+    assert a_kind("video model") == "a video model"

@@ -187,6 +187,11 @@ def domains_in(text: str) -> list[str]:
 _SENT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\\(\"“])")
 
 
+def a_kind(noun_phrase: str) -> str:
+    """The phrase with its indefinite article: 'an image restoration model', 'a video model'."""
+    return f"{'an' if noun_phrase[:1].lower() in 'aeiou' else 'a'} {noun_phrase}"
+
+
 def sentences(text: str) -> list[str]:
     text = " ".join(text.split())
     return [s.strip() for s in _SENT_RE.split(text) if s.strip()]

@@ -18,7 +18,7 @@ from muselab.catalog.taxonomy import family, has_cue
 from muselab.context import Context
 from muselab.search.explain import cue_scores
 from muselab.search.tasks import TaskGuess
-from muselab.text import GENERIC, asked_scale, domains_in, normalise, sentences, stem_seq
+from muselab.text import GENERIC, a_kind, asked_scale, domains_in, normalise, sentences, stem_seq
 
 SHORT, FULL = "short", "full"
 SHORT_STAGES = 5  # a template's stages shown in a short answer
@@ -93,7 +93,7 @@ def fit_lines(unfit: list[ModelFit], t: Task) -> list[str]:
         return []
     if len(unfit) == 1:
         f = unfit[0]
-        what = f"{shown_name(f)} is a {f.task.name.lower()} model, so it does not perform {t.name.lower()} itself."
+        what = f"{shown_name(f)} is {a_kind(f.task.name.lower())} model, so it does not perform {t.name.lower()} itself."
     else:
         each = [f"{shown_name(f)} ({f.task.name.lower()})" for f in unfit]
         what = (f"{', '.join(each[:-1])} and {each[-1]} do not perform {t.name.lower()} themselves; each is a "
@@ -153,7 +153,7 @@ def workflow_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: d
     lines = ["## 2. Workflow (input → model → output)"]
     if shown_task_block(qt, fits):
         # a help topic, or a given model does not do the task: first the chain the task itself needs
-        what = "what to do" if not qt.generative else f"a {qt.name.lower()} model"
+        what = "what to do" if not qt.generative else f"{a_kind(qt.name.lower())} model"
         lines += ["", f"### {qt.name}", "",
                   f"{qt.workflow.input} → **{what}** [{' → '.join(qt.workflow.steps)}] → {qt.workflow.output}"]
     first_of: dict[str, str] = {}
@@ -257,7 +257,7 @@ def mismatch_text(f: ModelFit, qt: Task, tasks: dict[str, Task], full: bool = Tr
         can = f.task.substitutes.get(tid)
         if can:
             break
-    lines = [f"**Does it fit the question?** No. {shown_name(f)} is a {f.task.name.lower()} model; "
+    lines = [f"**Does it fit the question?** No. {shown_name(f)} is {a_kind(f.task.name.lower())} model; "
              f"the question is about {qt.name.lower()}."]
     lines.append(f"What it can still do: {can}" if can else
                  f"It cannot perform {qt.name.lower()} itself; it can only be one stage around a model that does.")
