@@ -665,3 +665,12 @@ def test_identity_from_one_photo_has_its_own_tuning_free_chain_and_articles_agre
     assert not any("LoRA" in step for step in chain.steps) and "no training" in chain.input
     assert a_kind("image restoration model") == "an image restoration model"
     assert a_kind("video model") == "a video model"
+
+
+def test_subtasks_whose_work_differs_from_their_parents_have_their_own_chain():
+    # depth estimation is not ControlNet generation, a face swap not masked inpainting, captioning not metadata
+    for tid in ("depth-estimation", "segmentation", "face-swap", "virtual-try-on", "relighting", "image-to-prompt",
+                "synthetic-data", "drag-editing"):
+        task, parent = TASKS[tid], TASKS[TASKS[tid].parent]
+        assert task.workflow != parent.workflow and task.how_it_works != parent.how_it_works, tid
+    assert "skip connections" not in TASKS["depth-estimation"].how_it_works
