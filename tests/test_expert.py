@@ -142,6 +142,7 @@ def test_no_sentence_is_repeated_and_the_default_is_readable(lab):
 def test_a_long_short_answer_is_written_again_tighter(lab):
     """A question that asks two things and names models would run past the default length; the short
     answer drops asides and extras until it fits (about 700 words), and never what was asked."""
+    from muselab.answer.describe import readable
     from muselab.answer.render import SHORT_WORDS
 
     question = ("Making a 5-second clip in Wan 2.2 takes 20 minutes on my GPU, but people say a lightx2v LoRA "
@@ -158,6 +159,9 @@ def test_a_long_short_answer_is_written_again_tighter(lab):
                  "How do background removers cut out a person so cleanly, even around hair?",
                  "How do I restore a scratched old family photo and then colourise it?"]
     assert all(len(lab.ask(q).markdown.split()) <= SHORT_WORDS * 1.15 for q in questions)
+    # the tightest step keeps every model's inputs and outputs: each recommended model still has its line
+    assert all(re.search(rf"→ \*\*{re.escape(readable(m.display_name or m.name))}\*\*", short.markdown)
+               for m in short.models), short.markdown
 
 
 def test_a_video_asked_about_in_an_image_task_gets_a_model_that_reads_video(lab):

@@ -24,8 +24,9 @@ SHORT, FULL = "short", "full"
 SHORT_STAGES = 5  # a template's stages shown in a short answer
 SHORT_SENTENCES = 2  # of an explainer's mechanism, in a short answer (full: all of it)
 SHORT_WORDS = 700  # a short answer longer than this is rendered again, tighter
-TIGHTEST = 4  # tightness: 1 drops the asides (a task aspect, a second setting), 2 the extras, 3 the stages'
-# asides, 4 what the other models are (section 2 keeps their chains; section 3 their links)
+TIGHTEST = 5  # tightness: 1 drops the asides (a task aspect, a second setting), 2 the extras, 3 the stages'
+# asides, 4 what the other models are (section 2 keeps their chains; section 3 their links), 5 the other models'
+# stages (what goes in and comes out stays)
 
 
 def describe_goal(question: str, task: Task) -> str:
@@ -170,11 +171,13 @@ def model_lines(f: ModelFit, qt: Task, tasks: dict[str, Task], first_of: dict[st
                 full: bool, lead: bool = True, tight: int = 0) -> list[str]:
     """A model's section: its name and id, its own chain, what it is; the first model (or every one, in
     full detail) also its architecture and settings. `tight` 3: every chain without its stages' asides;
-    4: the other models without what they are."""
+    4: the other models without what they are; 5: the other models with only what goes in and out."""
     name = shown_name(f)
     lines = ["", f"### {name}", identity_line(f), ""]
     wf, arch = own_chain(f)
-    if wf:
+    if wf and not (lead or full) and tight >= 5:  # the tightest: another model shows what goes in and out
+        lines.append(chain_line(wf.model_copy(update={"steps": []}), name))
+    elif wf:
         lines.append(chain_line(wf, name, brief=tight >= 3 or not (lead or full)))
     else:
         lines.append(io_line(f, name))
