@@ -276,6 +276,8 @@ def test_the_kind_of_thing_asked_for_is_read_from_the_grammar_not_the_topic():
     # an image is what nearly every question touches: it says nothing
     assert asked_output("How do I make my photo look like a watercolour?") is None
     assert asked_output("How do I upscale a video to 4K?") is None  # a video is the medium, not what is made
+    assert asked_output("How do AI apps turn a song into a music video?") == "video"  # a music video is a video
+    assert asked_output("How do I make music for my video?") == "audio"
 
 
 def test_what_is_asked_to_be_made_steers_the_task():

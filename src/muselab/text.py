@@ -82,7 +82,8 @@ def asked_scale(text: str) -> int | None:
 # still picture said to move ('the photo started blinking' is a video). Only kinds other than a still
 # image are read: nearly every question makes or touches an image, so an image says nothing.
 _MADE = {
-    "audio": r"sounds?|audio|music|songs?|soundtracks?|voices?|speech|sound effects|foley",
+    # (a music video is a video)
+    "audio": r"sounds?|audio|music(?! videos?\b)|songs?|soundtracks?|voices?|speech|sound effects|foley",
     # (not 'film': 'add film grain'); a talking or singing avatar is a clip of a face that moves
     "video": r"videos?|clips?|animations?|movies?|footage|gifs?|(?:talking|singing|speaking) (?:avatars?|heads?)",
     "3d": r"3d (?:models?|mesh(?:es)?|objects?|assets?|prints?|scenes?)|meshes|mesh|3d printable",
