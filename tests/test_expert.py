@@ -680,3 +680,13 @@ def test_subtasks_whose_work_differs_from_their_parents_have_their_own_chain():
         task, parent = TASKS[tid], TASKS[TASKS[tid].parent]
         assert task.workflow != parent.workflow and task.how_it_works != parent.how_it_works, tid
     assert "skip connections" not in TASKS["depth-estimation"].how_it_works
+
+
+def test_a_model_with_only_a_page_of_its_own_is_cited_with_it_not_as_linkless():
+    from muselab.catalog.records import Model
+    from muselab.catalog.sources import model_source
+
+    page = Model(name="SR-x", task="super-resolution", links={"openmodeldb": "https://openmodeldb.info/models/x"})
+    assert model_source(page).fields == {"OpenModelDB": "https://openmodeldb.info/models/x"}
+    repo = page.model_copy(update={"github_url": "https://github.com/a/b"})
+    assert model_source(repo).fields == {}  # a repository says enough; its extra pages are not listed

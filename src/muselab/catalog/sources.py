@@ -13,8 +13,15 @@ from muselab.context import Source
 from muselab.text import arxiv_id_of, norm_url, slug
 
 
+LINK_LABELS = {"openmodeldb": "OpenModelDB", "comfyui": "ComfyUI nodes", "api": "API"}
+
+
 def model_source(m: Model) -> Source:
     fields = {"Hugging Face": m.hf_url} if m.hf_url else {}
+    if not (m.paper_url or m.github_url or m.hf_url) and m.links:
+        # a service with no repository or paper still has its own page: better than no link at all
+        kind, url = next(iter(m.links.items()))
+        fields[LINK_LABELS.get(kind, "Website")] = url
     return Source(name=m.name, kind="model", paper_url=m.paper_url, github_url=m.github_url,
                   summary=m.summary, fields=fields)
 
