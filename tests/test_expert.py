@@ -690,3 +690,25 @@ def test_a_model_with_only_a_page_of_its_own_is_cited_with_it_not_as_linkless():
     assert model_source(page).fields == {"OpenModelDB": "https://openmodeldb.info/models/x"}
     repo = page.model_copy(update={"github_url": "https://github.com/a/b"})
     assert model_source(repo).fields == {}  # a repository says enough; its extra pages are not listed
+
+
+def test_a_sentence_announcing_two_ways_keeps_both(lab):
+    r = lab.ask("How do I clone my voice for narration with AI?")
+    assert r.to_dict()["explainers"][0] == "voice-cloning-tts"  # whose mechanism opens with 'one of two ways.'
+    how = r.markdown[r.markdown.index("### How it works"):]
+    assert "one of two ways" in how and "Codec language models" in how and "Flow-matching" in how, how[:600]
+
+
+def test_metrics_give_scores_datasets_are_not_models_and_sd15_is_named_by_its_short_name(lab):
+    from muselab.answer.describe import MEDIA
+    from muselab.catalog.knowledge import architecture_of
+    from muselab.search.link import name_index
+
+    for name in ("Eval-HPSv2", "Eval-ImageReward", "Eval-CLIPScore"):
+        assert lab.store.model(name).output_modalities == ["score"], name
+    assert "score" in MEDIA
+    assert lab.store.model("Model-DiffusionDB").role == "dataset"
+    (sd15,) = name_index(lab.store).find("Why does my long SD 1.5 prompt get cut off?")
+    assert "Txt2Img-StableDiffusionV1-5" in sd15.models
+    inpaint = lab.store.model("Inpaint-diffusers-stable-diffusion-xl-1-0-inpainting-0-1-diffusion-models-fp16")
+    assert "mask" in inpaint.input_modalities and "MASK" in architecture_of(inpaint).chain.input

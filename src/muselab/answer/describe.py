@@ -18,7 +18,7 @@ from muselab.text import sentences
 
 ROLES = {"model": "", "": "", "lora": "a LoRA add-on", "controlnet": "a ControlNet add-on", "vae": "a VAE (a part)",
          "text-encoder": "a text encoder (a part)", "image-encoder": "an image encoder (a part)",
-         "add-on": "an add-on", "api": "a partner service, run through its API"}
+         "add-on": "an add-on", "api": "a partner service, run through its API", "dataset": "a dataset, not a model"}
 
 
 def shown_name(f: ModelFit) -> str:
@@ -125,7 +125,7 @@ def _brief(step: str) -> str:
 MEDIA = {"text": "text (TEXT)", "image": "image (IMAGE)", "video": "video (VIDEO)", "audio": "audio (AUDIO)",
          "3d": "3D model (MESH)", "mask": "mask (MASK)", "pose": "pose (IMAGE)", "depth": "depth map (IMAGE)",
          "points": "points clicked on the image", "camera path": "camera path (pan, zoom, orbit)",
-         "embedding": "image embeddings (a trained visual encoder)"}
+         "embedding": "image embeddings (a trained visual encoder)", "score": "a score (a number)"}
 
 
 def io_line(f: ModelFit, name: str) -> str:

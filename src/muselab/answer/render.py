@@ -214,6 +214,9 @@ def mechanism_lines(ctx: Context, qt: Task, explainers: list[Explainer], full: b
         lines.append(e.details.strip())
     else:  # its opening, then what of it is closest to the question's own words
         first, *rest = sentences(e.details) or [""]
+        if (m := ANNOUNCES.search(first)) and rest:  # 'works in one of two ways.' is nothing without the two
+            told = COUNTS.get((m.group(1) or "").lower(), 1)
+            first, rest = " ".join([first, *rest[:told]]), rest[told:]
         lines.append(" ".join([first] + closest(rest, ctx.question, SHORT_SENTENCES - 1)))
     # the task's word on the specific case the question names (anime upscaling), beside the general mechanism
     if not tight:
@@ -228,6 +231,12 @@ def mechanism_lines(ctx: Context, qt: Task, explainers: list[Explainer], full: b
     for other in explainers[1:] if full else []:
         lines += ["", f"**{other.title}.** {other.answer.strip()}"]
     return lines
+
+
+# a sentence that announces what the next one says: 'in one of two ways.', 'the steps are:'
+ANNOUNCES = re.compile(r":\s*$|\b(two|three|four|several|a few)\s+(?:\w+\s+)?(?:ways|steps|parts|stages|kinds|"
+                       r"routes|approaches)\.?\s*$", re.I)
+COUNTS = {"two": 2, "three": 3, "four": 4}
 
 
 def closest(items: list[str], question: str, n: int) -> list[str]:

@@ -151,7 +151,11 @@ class NameIndex:
         # a model of another family built on the named one ('wan2.2 bernini r', a relighting editor on Wan 2.2
         # weights) carries the name in its own, but the user named the family, not it; with no clear family
         # ('ChatGPT': the chat service and its image generator) every record of the name stays
-        kin = [r for r in rows if _kin(self.models[r].family, family)]
+        # (the family a name denotes is its models', not its LoRAs': 'SD 1.5' names the checkpoint)
+        named = [self.models[r].family for r in rows if self.models[r].family
+                 and self.models[r].role in ("model", "api")] or families
+        core = max(dict.fromkeys(named), key=named.count) if named else family
+        kin = [r for r in rows if _kin(self.models[r].family, core)]
         rows = kin if len(kin) > len(rows) - len(kin) else rows
         return Link(text=_as_written(question, e.key), family=family, models=[self.models[r].name for r in rows])
 

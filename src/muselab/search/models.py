@@ -31,7 +31,7 @@ from muselab.text import DOMAINS, asked_scale, domains_in, mentions_still, menti
 
 # parts of a workflow: never "the model", and below the models whenever one exists
 PART_ROLES = {"vae": -3.0, "text-encoder": -3.0, "image-encoder": -3.0, "audio-encoder": -3.0, "embedding": -2.0,
-              "detector": -3.0, "lora": -1.0, "controlnet": -1.0, "add-on": -1.0, "baseline": -1.5,
+              "detector": -3.0, "dataset": -3.0, "lora": -1.0, "controlnet": -1.0, "add-on": -1.0, "baseline": -1.5,
               # a partner service answers too, but a model whose weights anyone can run comes first
               "api": -1.0}
 # ... unless the task is about that part: a LoRA for personalization, a ControlNet for control
