@@ -149,9 +149,9 @@ class NameIndex:
         families = [self.models[r].family for r in rows if self.models[r].family]
         family = max(dict.fromkeys(families), key=families.count) if families else e.shown
         # a model of another family built on the named one ('wan2.2 bernini r', a relighting editor on Wan 2.2
-        # weights) carries the name in its own, but the user named the family, not it; with no clear family
+        # weights) carries the name in its own, but the user named the family, not it. The family a name
+        # denotes is its models' (not its LoRAs': 'SD 1.5' names the checkpoint); with no clear family
         # ('ChatGPT': the chat service and its image generator) every record of the name stays
-        # (the family a name denotes is its models', not its LoRAs': 'SD 1.5' names the checkpoint)
         named = [self.models[r].family for r in rows if self.models[r].family
                  and self.models[r].role in ("model", "api")] or families
         core = max(dict.fromkeys(named), key=named.count) if named else family

@@ -34,7 +34,8 @@ PART_ROLES = {"vae": -3.0, "text-encoder": -3.0, "image-encoder": -3.0, "audio-e
               "detector": -3.0, "dataset": -3.0, "lora": -1.0, "controlnet": -1.0, "add-on": -1.0, "baseline": -1.5,
               # a partner service answers too, but a model whose weights anyone can run comes first
               "api": -1.0}
-# ... unless the task is about that part: a LoRA for personalization, a ControlNet for control
+# ... unless the task is about that part: an identity LoRA or adapter, a ControlNet for control (personalization
+# is not: it asks how to make a LoRA, which its trainers answer, not someone else's LoRA file)
 NATURAL_PARTS = {"identity-generation": {"lora", "add-on"},
                  "controllable-generation": {"controlnet", "add-on"}, "image-to-image": {"add-on"},
                  "prompt-engineering": {"embedding"}, "acceleration": {"lora"}, "lip-sync": {"add-on"}}
