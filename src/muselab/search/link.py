@@ -147,17 +147,22 @@ class NameIndex:
         rows = sorted(e.rows, key=lambda r: (self.models[r].role not in ("model", "api"),
                                              -(self.models[r].popularity or 0), self.models[r].name))
         families = [self.models[r].family for r in rows if self.models[r].family]
-        family = max(dict.fromkeys(families), key=families.count) if families else e.shown
+        family = _commonest(families) or e.shown
         # a model of another family built on the named one ('wan2.2 bernini r', a relighting editor on Wan 2.2
         # weights) carries the name in its own, but the user named the family, not it. The family a name
         # denotes is its models' (not its LoRAs': 'SD 1.5' names the checkpoint); with no clear family
         # ('ChatGPT': the chat service and its image generator) every record of the name stays
         named = [self.models[r].family for r in rows if self.models[r].family
                  and self.models[r].role in ("model", "api")] or families
-        core = max(dict.fromkeys(named), key=named.count) if named else family
+        core = _commonest(named) or family
         kin = [r for r in rows if _kin(self.models[r].family, core)]
         rows = kin if len(kin) > len(rows) - len(kin) else rows
         return Link(text=_as_written(question, e.key), family=family, models=[self.models[r].name for r in rows])
+
+
+def _commonest(names: list[str]) -> str | None:
+    """The name written most often, the first of equals; None for none."""
+    return max(dict.fromkeys(names), key=names.count) if names else None
 
 
 def _kin(family: str | None, named: str) -> bool:
