@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -99,6 +100,8 @@ def main() -> None:
     print(f"\n- p50 of each run (ms): old {p50s['old']}, current {p50s['current']}")
     print(f"- current / old p50 over all runs: {ratio:.2f}x (target <= 1.2x) {'ok' if ratio <= 1.2 else 'MISSED'}")
     write_json("latency-against.json", rows | {"ratio": round(ratio, 2)})
+    for work in works.values():  # two stores and caches, 190 MB each
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

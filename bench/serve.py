@@ -17,6 +17,7 @@ import io
 import json
 import os
 import socket
+import shutil
 import statistics
 import subprocess
 import sys
@@ -148,6 +149,7 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(30)
+        shutil.rmtree(tmp, ignore_errors=True)
     runs = phases.pop("_runs", 0)
     print("| phase | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|")
     for name, p in phases.items():

@@ -97,21 +97,23 @@ def write_gzip(path: Path, text: str) -> None:
 
 def corpus_selection(shared: Path, per_task: int, cache_dir: Path):
     """For each task, the corpus papers closest to the task's own description."""
-
-    from muselab.catalog.ingest import ingest_path
-    from muselab.catalog.knowledge import explainers
-    from muselab.catalog.ingest.arxiv import ingest as arxiv
     from muselab.catalog.store import Store
-    from muselab.catalog.taxonomy import builtin_tasks
-    from muselab.search.embed import get_embedder
-    from muselab.search.index import import_vectors, load_index, texts_for
-    from muselab.catalog.taxonomy import task_text
-    from muselab.search.fusion import fuse, positions, ranking
-    from muselab.search.papers import lexical
 
     data = shared / "data"
-    tmp = Path(tempfile.mkdtemp()) / "corpus.db"
-    store = Store(tmp)
+    with tempfile.TemporaryDirectory(prefix="muselab-corpus-") as tmp:  # 150 MB: never left behind
+        return _select(Store(Path(tmp) / "corpus.db"), data, per_task, cache_dir)
+
+
+def _select(store, data: Path, per_task: int, cache_dir: Path):
+    from muselab.catalog.ingest import ingest_path
+    from muselab.catalog.ingest.arxiv import ingest as arxiv
+    from muselab.catalog.knowledge import explainers
+    from muselab.catalog.taxonomy import builtin_tasks, task_text
+    from muselab.search.embed import get_embedder
+    from muselab.search.fusion import fuse, positions, ranking
+    from muselab.search.index import import_vectors, load_index, texts_for
+    from muselab.search.papers import lexical
+
     ingest_path(store, arxiv, data / "arxiv_cv_2025.jsonl.gz", progress=False)
     embedder = get_embedder("minilm-onnx-int8", cache_dir, 0)
     import_vectors(store, embedder.space, data / "arxiv_cv_2025.minilm-l6-v2.f16.npy", texts_for(store, "papers"))
@@ -129,6 +131,7 @@ def corpus_selection(shared: Path, per_task: int, cache_dir: Path):
         chosen.update({pid: None for pid in e.papers if pid in where})
     papers = store.papers(chosen)
     vectors = {i: index.vector(i) for i in chosen}
+    store.close()
     return papers, vectors, embedder
 
 

@@ -11,6 +11,7 @@ says what is missing: CI must not pass by skipping.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -33,6 +34,8 @@ MUSELAB_HOME_DIRS = [REAL_HOME / ".cache" / "muselab", REAL_HOME / ".config" / "
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HOME"] = tempfile.mkdtemp(prefix="muselab-test-home-")
+# The run's HOME goes when the run ends: left behind, one per run fills the disk.
+atexit.register(shutil.rmtree, os.environ["HOME"], ignore_errors=True)
 for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
     os.environ.pop(var, None)
 os.environ["MUSELAB_TEST_NETGUARD"] = "1"
@@ -114,6 +117,9 @@ def isolated(tmp_path, monkeypatch, template_store, cache_dir):
     monkeypatch.setenv("MUSELAB_PROGRESS", "false")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     yield tmp_path
+    # pytest keeps every test's tmp_path until a later run; 400 copies of the store are 15 GB.
+    for path in tmp_path.glob("catalog.db*"):
+        path.unlink(missing_ok=True)
 
 
 @pytest.fixture
