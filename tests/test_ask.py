@@ -107,6 +107,20 @@ def test_a_two_part_question_keeps_both_tasks_in_order(cli):
     assert clear["task"]["second"] is None and "two things" not in clear["markdown"]
 
 
+def test_a_next_step_of_the_same_family_is_a_second_part_with_its_own_tool(cli):
+    # frame interpolation sits under video generation, but starts from the clip it makes: a step of its own
+    data = json.loads(cli("ask", "I generate clips with Wan 2.2 text-to-video. Why must the length be 81 frames, "
+                          "and how do I get smooth 30 fps videos?", "--format", "json").stdout)
+    assert (data["task"]["id"], data["task"]["second"]) == ("video-generation", "frame-interpolation")
+    models = [m["name"] for m in data["retrieval"]["models"]]
+    assert models[0].startswith("Video-wan2") and models[-1].startswith("Interp-"), models
+    assert "Then, video frame interpolation:" in data["markdown"]
+    # the software a question is asked in ('my ComfyUI workflow') is not a part of its own
+    where = json.loads(cli("ask", "In my ComfyUI workflow, how do I inpaint a face so the skin matches?",
+                           "--format", "json").stdout)
+    assert where["task"]["second"] is None
+
+
 def test_options_change_counts(cli):
     data = json.loads(cli("ask", ANIME, "--format", "json", "--k-models", "1", "--k-papers", "2").stdout)
     assert len(data["retrieval"]["models"]) == 1 and len(data["retrieval"]["papers"]) == 2

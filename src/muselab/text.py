@@ -124,6 +124,14 @@ def is_medium_word(phrase: str) -> bool:
     return _MEDIUM_WORD.fullmatch(normalise(phrase).strip()) is not None
 
 
+# the software a user works in: 'my ComfyUI workflow' says where they are, not that they ask about set-up
+_SETTING_WORD = re.compile(r"comfyui|comfy|workflows?|nodes?|forge|a1111|automatic1111|swarmui|invoke")
+
+
+def is_setting_word(phrase: str) -> bool:
+    return _SETTING_WORD.fullmatch(normalise(phrase).strip()) is not None
+
+
 _STILL_WORD = re.compile(rf"(?<![a-z]){_STILL}(?![a-z])")
 
 

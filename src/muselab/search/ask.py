@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from muselab.catalog.knowledge import explainers
 from muselab.catalog.records import Paper
 from muselab.catalog.sources import model_source, paper_source
 from muselab.context import Context, check_question
@@ -64,7 +65,9 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
         other = recommend(store, question, guess.second, tasks, qvec=qvec, space=embedder.space, k=k_models,
                           cache_dir=settings.cache_dir, linked=linked, favoured=favoured_for(explained, guess.second),
                           names=names)
-        extra = next((r for r in other if r.fits and r.model.name not in {x.model.name for x in recs}), None)
+        # a family already shown is the first part's (the named Wan 2.2 is not the tool that smooths its clips)
+        shown = {x.model.family or x.model.name for x in recs}
+        extra = next((r for r in other if r.fits and (r.model.family or r.model.name) not in shown), None)
         recs = recs[:k_models - 1] + [extra] if extra else recs
     elif k_models > 1:  # a step beside the task, asked in its own words (the cloned voice of an avatar)
         recs = with_tool_of_step(store, question, recs, explained, guess, tasks, qvec, embedder, settings, k_models)
@@ -169,8 +172,9 @@ def explaining(question: str, guess, qvec, store, embedder, cache_dir) -> list[t
     general = lambda task: float(tv.definitions[tv.position[task.id]] @ qvec) if task.id in tv.position else None  # noqa: E731
     chosen = pick(question, guess.task, meaning, task_similarity=general(guess.task))
     if guess.second is not None:  # a two-part question: the other part's own mechanism as well
+        taken = {c.id for c in chosen}
         more = [e for e in pick(question, guess.second, meaning, limit=1, task_similarity=general(guess.second))
-                if e.id not in {c.id for c in chosen}]
+                if e.id not in taken] or [e for e in own_mechanism(guess.second, meaning) if e.id not in taken]
         named = cue_scores(question)
         # the other part's mechanism named in the question's words leads one the first part only resembles
         # ('TeaCache' in a question filed under the ComfyUI set-up it mentions)
@@ -180,6 +184,14 @@ def explaining(question: str, guess, qvec, store, embedder, cache_dir) -> list[t
         else:
             chosen = chosen[:1] + more + chosen[1:]
     return [(e, vectors.vector(e.id)) for e in chosen[:3]]
+
+
+def own_mechanism(task, meaning: dict[str, float]) -> list:
+    """The mechanism filed first under a task, the closest in meaning if several: a second part asked for in
+    its own words ('smooth 30 fps' after a question on frame counts) is explained even when the question
+    says little more about it."""
+    own = [e for e in explainers() if e.tasks[0] == task.id]
+    return sorted(own, key=lambda e: -meaning.get(e.id, 0.0))[:1]
 
 
 def task_query(store, embedder, cache_dir):

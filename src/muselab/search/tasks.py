@@ -15,7 +15,7 @@ from pathlib import Path
 
 from muselab.catalog.records import Task
 from muselab.catalog.taxonomy import cue_hits, cue_scores, family, first_cue, has_cue, task_text
-from muselab.text import asked_output, is_medium_word, normalise
+from muselab.text import asked_output, is_medium_word, is_setting_word, normalise
 
 
 @dataclass
@@ -84,8 +84,9 @@ def identify(
             ranked = making + [kv for kv in ranked if kv not in making]
     top_id, top = ranked[0]
     second_id, second = ranked[1] if len(ranked) > 1 else (None, 0.0)
-    # a runner-up in the top task's own family is a refinement, not a rival
-    rival = next(((tid, s) for tid, s in ranked[1:] if tid not in family(top_id, tasks)), (None, 0.0))
+    # a runner-up in the top task's own family is a refinement, not a rival, unless it is a next step
+    rival = next(((tid, s) for tid, s in ranked[1:] if tid not in family(top_id, tasks)
+                  or next_step(tasks[top_id], tasks[tid])), (None, 0.0))
     confidence = top / (top + rival[1] + 1.0)
     guess = TaskGuess(
         task=tasks[top_id],
@@ -95,6 +96,13 @@ def identify(
         scores=dict(ranked),
     )
     return two_part(question, guess, tasks, lexical)
+
+
+def next_step(first: Task, then: Task) -> bool:
+    """A task that starts from what the first makes and not from what the first starts from: interpolating
+    frames after generating a clip is a step of its own, though both are video tasks."""
+    made, start = set(first.output_modalities), set(then.input_modalities)
+    return bool(start) and start <= made and not start & set(first.input_modalities)
 
 
 def output_prior(question: str, tasks: dict[str, Task]) -> dict[str, float]:
@@ -131,7 +139,7 @@ def two_part(question: str, guess: TaskGuess, tasks: dict[str, Task], lexical: d
     rival = guess.runner_up
     if rival is None or lexical.get(guess.task.id, 0) < 1 or lexical.get(rival.id, 0) < 1 \
             or lexical[rival.id] < SECOND_SHARE * lexical[guess.task.id] \
-            or rival.id in family(guess.task.id, tasks):
+            or (rival.id in family(guess.task.id, tasks) and not next_step(guess.task, rival)):
         return guess
     own = own_cues(question, rival.id, guess.task.id, tasks)
     # a part asked in words of its own that weigh two ('black and white' beside 'cracked, scratched') stays a
@@ -147,12 +155,13 @@ def two_part(question: str, guess: TaskGuess, tasks: dict[str, Task], lexical: d
 
 def own_cues(question: str, rival: str, first: str, tasks: dict[str, Task]) -> float:
     """The weight of the rival's cues that ask for something of their own: not the words the first task
-    also matched ('3d model' is both text-to-3d and image-to-3d) and not the medium alone ('in the clip'
-    says where, not what to do)."""
+    also matched ('3d model' is both text-to-3d and image-to-3d), not the medium alone ('in the clip'
+    says where, not what to do) and not the software the user works in ('my ComfyUI workflow')."""
     hits = cue_hits(question, tasks)
     first_spans = {(s, e) for tid, s, e, _ in hits if tid == first}
     q = normalise(question)
-    return sum(w for tid, s, e, w in hits if tid == rival and (s, e) not in first_spans and not is_medium_word(q[s:e]))
+    return sum(w for tid, s, e, w in hits if tid == rival and (s, e) not in first_spans
+               and not is_medium_word(q[s:e]) and not is_setting_word(q[s:e]))
 
 
 # -- meaning: similarity to each task's examples and definition ---------------------
