@@ -131,7 +131,7 @@ def linked_tasks(store, links: list[Link]) -> list[str]:
     out = []
     for link in links:
         found = [table.models[r].task for n in link.models if (r := table.row.get(n.lower())) is not None
-                 and table.models[r].role in ("model", "api")]
+                 and table.models[r].role in ("model", "api", "add-on")]
         if found:
             out.append(max(dict.fromkeys(found), key=found.count))
     return out
