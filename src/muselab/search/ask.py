@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from muselab.catalog.knowledge import explainers
 from muselab.catalog.records import Paper
 from muselab.catalog.sources import model_source, paper_source
 from muselab.context import Context, check_question
 from muselab.errors import StoreError
-from muselab.search.explain import MIN_SIMILARITY, cue_scores, explainer_vectors, pick, task_prior
+from muselab.search.explain import MIN_SIMILARITY, cue_scores, explainer_vectors, own_mechanism, pick, task_prior
 from muselab.search.index import ensure_model_vectors
 from muselab.search.link import Link, name_index, unknown_names
 from muselab.search.models import Recommendation, model_table, recommend
@@ -184,14 +183,6 @@ def explaining(question: str, guess, qvec, store, embedder, cache_dir) -> list[t
         else:
             chosen = chosen[:1] + more + chosen[1:]
     return [(e, vectors.vector(e.id)) for e in chosen[:3]]
-
-
-def own_mechanism(task, meaning: dict[str, float]) -> list:
-    """The mechanism filed first under a task, the closest in meaning if several: a second part asked for in
-    its own words ('smooth 30 fps' after a question on frame counts) is explained even when the question
-    says little more about it."""
-    own = [e for e in explainers() if e.tasks[0] == task.id]
-    return sorted(own, key=lambda e: -meaning.get(e.id, 0.0))[:1]
 
 
 def task_query(store, embedder, cache_dir):

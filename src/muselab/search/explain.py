@@ -128,6 +128,14 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
     return [e for _, _, e, _ in ranked[:limit] + more]
 
 
+def own_mechanism(task: Task, meaning: dict[str, float]) -> list[Explainer]:
+    """The mechanism filed first under a task, the closest in meaning if several: a second part asked for in
+    its own words ('smooth 30 fps' after a question on frame counts) is explained even when the question
+    says little more about it."""
+    own = [e for e in explainers() if e.tasks[0] == task.id]
+    return sorted(own, key=lambda e: -meaning.get(e.id, 0.0))[:1]
+
+
 def task_prior(question: str, meaning: dict[str, float] | None = None) -> dict[str, float]:
     """The task of the mechanism a question clearly asks about ('why six fingers' is about generating
     images, not about which model made one), as a prior for task identification."""
