@@ -19,7 +19,7 @@ from muselab.errors import StoreError
 from muselab.search.explain import MIN_SIMILARITY, cue_scores, explainer_vectors, own_mechanism, pick, task_prior
 from muselab.search.index import ensure_model_vectors
 from muselab.search.link import Link, name_index, unknown_names
-from muselab.search.models import Recommendation, model_table, recommend
+from muselab.search.models import Recommendation, model_table, recommend, same_family, shown_family
 from muselab.search.papers import PaperSearch
 from muselab.search.tasks import TaskGuess, identify, task_vectors
 
@@ -65,8 +65,10 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
                           cache_dir=settings.cache_dir, linked=linked, favoured=favoured_for(explained, guess.second),
                           names=names)
         # a family already shown is the first part's (the named Wan 2.2 is not the tool that smooths its clips)
-        shown = {x.model.family or x.model.name for x in recs}
-        extra = next((r for r in other if r.fits and (r.model.family or r.model.name) not in shown), None)
+        table = model_table(store)
+        shown = {shown_family(table, table.row[x.model.name.lower()]) for x in recs}
+        extra = next((r for r in other if r.fits
+                      and not same_family(shown_family(table, table.row[r.model.name.lower()]), shown)), None)
         recs = recs[:k_models - 1] + [extra] if extra else recs
     elif k_models > 1:  # a step beside the task, asked in its own words (the cloned voice of an avatar)
         recs = with_tool_of_step(store, question, recs, explained, guess, tasks, qvec, embedder, settings, k_models)
