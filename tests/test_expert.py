@@ -558,10 +558,13 @@ def test_a_named_familys_vae_is_never_the_model(lab):
         [m.model.name for m in r.models]
 
 
-def test_a_set_up_question_gets_no_stand_in_models(lab):
+def test_a_set_up_question_gets_programs_not_stand_in_generators(lab):
+    """Installing is answered with the programs that run models (the named one first), never with a
+    generator standing in for them."""
     r = lab.retrieve("How do I install ComfyUI on Windows with an AMD card?")
     assert r.guess.task.id == "hardware-installation"
-    assert r.models == [] and any("no model is recommended" in n for n in r.notices)
+    assert r.models and r.models[0].model.display_name == "ComfyUI"
+    assert all(m.model.task == "hardware-installation" for m in r.models), [m.model.name for m in r.models]
 
 
 def test_training_a_lora_is_answered_with_a_trainer(lab):
@@ -712,3 +715,29 @@ def test_metrics_give_scores_datasets_are_not_models_and_sd15_is_named_by_its_sh
     assert "Txt2Img-StableDiffusionV1-5" in sd15.models
     inpaint = lab.store.model("Inpaint-diffusers-stable-diffusion-xl-1-0-inpainting-0-1-diffusion-models-fp16")
     assert "mask" in inpaint.input_modalities and "MASK" in architecture_of(inpaint).chain.input
+
+
+def test_a_guessed_mechanism_is_labelled_as_the_nearest_not_as_the_answer(lab):
+    """With nothing in the question naming or clearly meaning one of its mechanisms, the task's nearest
+    explainer is shown as what it is: the closest the catalog has, not the answer to what was asked."""
+    guessed = lab.ask("How do fashion brands show one dress on models of every body size?")
+    assert guessed.answer.explainers and "**Nearest mechanism in the catalog**" in guessed.markdown
+    assert "**In short:**" not in guessed.markdown
+    asked = lab.ask("How do apps make smooth slow-motion video by creating frames in between the real ones?")
+    assert "**In short:**" in asked.markdown and "Nearest mechanism" not in asked.markdown
+
+
+def test_practical_questions_around_the_models_have_mechanisms_of_their_own(lab):
+    """Licences, which program to install, where model files go, sound with video, retouching: each is
+    answered by its own mechanism, not by a neighbouring one of the same task."""
+    asked = {
+        "Am I allowed to use Flux dev pictures on products I sell, given its non-commercial licence?":
+            "model-licences-commercial-use",
+        "I'm new: should I install ComfyUI or Forge, or something else entirely?": "choosing-a-front-end",
+        "Which folder do the VAE and text encoder safetensors go in?": "model-files-and-folders",
+        "How can a single prompt give me a clip where the character talks, with the voice included?":
+            "joint-audio-video-generation",
+        "How do beauty apps do skin smoothing and remove blemishes without the plastic look?": "skin-retouching",
+    }
+    for question, explainer in asked.items():
+        assert lab.ask(question).answer.explainers[0] == explainer, question
