@@ -49,7 +49,7 @@ def compose(ctx: Context, store, tasks: dict[str, Task], guess: TaskGuess | None
     for tight in range(TIGHTEST + 1):
         parts = {
             "task": task_part(ctx, guess, fits, tasks, show_confidence=not identified_here, named=named,
-                              explainers=explainers, tight=tight),
+                              explainers=explainers, tight=tight, clear=hints.clear if hints else None),
             "workflow": workflow_part(ctx, guess, fits, tasks, template, explainers, detail, tight),
             "sources": sources_part(fits, notes, guess.task, detail, tight),
         }

@@ -57,7 +57,10 @@ def in_short(question: str, task: Task, explainers: list[Explainer]) -> str:
 
 
 def task_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[str, Task],
-              show_confidence: bool = False, named=None, explainers: list[Explainer] = (), tight: int = 0) -> str:
+              show_confidence: bool = False, named=None, explainers: list[Explainer] = (), tight: int = 0,
+              clear: frozenset | None = None) -> str:
+    """`clear` (from `ask`): the explainers the question asks about in its words or clearly in meaning; a
+    first explainer outside it is only the task's nearest mechanism, and the answer says so."""
     t = guess.task
     parent = tasks.get(t.parent) if t.parent else None
     where = f", part of {parent.name.lower()}" if parent else ""
@@ -72,7 +75,11 @@ def task_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: dict[
         lines += ["", f"The question also reads partly as **{guess.runner_up.name.lower()}**; "
                       f"the answer follows {t.name.lower()}, the closer match."]
     short = in_short(ctx.question, t, explainers)
-    if short:
+    if short and explainers and clear is not None and explainers[0].id not in clear:
+        # a guess, not what was asked: said as the nearest mechanism, not as the answer
+        lines += ["", f"**Nearest mechanism in the catalog** (your question may ask about another side of it, "
+                      f"which the catalog does not explain): {short}"]
+    elif short:
         lines += ["", f"**In short:** {short}"]
     then = next((e for e in explainers[1:] if guess.second and guess.second.id in e.tasks), None)
     if then is not None:
