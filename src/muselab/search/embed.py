@@ -4,7 +4,7 @@ Three embedders give vectors in the same space (so they can be mixed in one
 store, and precomputed sentence-transformers vectors can be imported):
 
   minilm-onnx-int8  default: ONNX Runtime, MatMul weights quantised to int8 per
-                    channel, length-sorted batches; no torch at query time
+                    channel, one text per run; no torch at query time
   minilm-onnx       the same graph in float32
   minilm-st         plain sentence-transformers (torch), the reference
 
@@ -28,15 +28,21 @@ from muselab.errors import MuselabError
 
 SPACE = "all-MiniLM-L6-v2"  # the vector space every embedder here writes into
 DIM = 384
-QUESTION_BATCH = 1  # up to this many texts are encoded on one thread (a question, and it without names)
+QUESTION_BATCH = 2  # up to this many texts are encoded on one thread (a question, and it without names)
 
 
 class Embedder(Protocol):
     name: str
     space: str
     dim: int
+    cache_tag: str  # optional: names vector caches; changes whenever the same text would get another vector
 
     def encode(self, texts: list[str], max_tokens: int = 256, batch: int = 32, progress=None) -> np.ndarray: ...
+
+
+def cache_tag(embedder: Embedder) -> str:
+    """The name cached vectors are filed under (a plugin embedder without a tag files them under its name)."""
+    return getattr(embedder, "cache_tag", embedder.name)
 
 
 def model_dir() -> Path:
@@ -53,6 +59,9 @@ class OnnxMiniLM:
 
     def __init__(self, cache_dir: Path, quantized: bool = True, threads: int = 0):
         self.name = "minilm-onnx-int8" if quantized else "minilm-onnx"
+        # the int8 graph quantises activations with one scale per run, so batch mates (and their padding)
+        # would change a text's vector: it encodes one text per run, which on this CPU is no slower
+        self.cache_tag = f"{self.name}-single" if quantized else self.name
         self.cache_dir, self.quantized, self.threads = Path(cache_dir), quantized, threads
         self._session = None
         self._one_thread = None
@@ -127,6 +136,8 @@ class OnnxMiniLM:
         return self._one_thread
 
     def encode(self, texts: list[str], max_tokens: int = 256, batch: int = 32, progress=None) -> np.ndarray:
+        if self.quantized:
+            batch = 1  # see cache_tag
         session, tok = (self._question_session(), self._load_tokenizer()) if len(texts) <= QUESTION_BATCH \
             else self._load()
         tok.enable_truncation(max_tokens)
@@ -150,6 +161,7 @@ class OnnxMiniLM:
 
 class SentenceTransformerMiniLM:
     name, space, dim = "minilm-st", SPACE, DIM
+    cache_tag = name
 
     def __init__(self, cache_dir: Path | None = None, threads: int = 0):
         self._model = None

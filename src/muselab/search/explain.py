@@ -151,15 +151,15 @@ class ExplainerVectors:
 
         import numpy as np
 
+        from muselab.search.embed import cache_tag
+
         items = explainers()
         digest = hashlib.sha1("\n".join(e.embed_text() for e in items).encode()).hexdigest()[:12]
-        path = Path(cache_dir) / f"explainer-vectors-{digest}-{embedder.name}-b1.npy"
+        path = Path(cache_dir) / f"explainer-vectors-{digest}-{cache_tag(embedder)}.npy"
         if path.is_file():
             self.matrix = np.load(path)
         else:
-            # one text per batch: with int8 dynamic quantisation a text's vector depends on its batch
-            # mates, so adding one explainer would shift all the others'
-            self.matrix = embedder.encode([e.embed_text() for e in items], batch=1)
+            self.matrix = embedder.encode([e.embed_text() for e in items])
             path.parent.mkdir(parents=True, exist_ok=True)
             np.save(path, self.matrix)
         self.ids = [e.id for e in items]

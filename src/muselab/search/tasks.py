@@ -183,12 +183,14 @@ class TaskVectors:
 
         import numpy as np
 
+        from muselab.search.embed import cache_tag
+
         payload = json.dumps([t.model_dump(include={"id", "name", "definition", "examples", "vocabulary", "parent"})
                               for t in tasks.values()], sort_keys=True).encode()
         digest = hashlib.sha1(payload).hexdigest()[:12]
         self.ids = list(tasks)
         self.owner = [t.id for t in tasks.values() for _ in t.examples]
-        path = cache_dir / f"task-vectors-{digest}-{embedder.name}.npz"
+        path = cache_dir / f"task-vectors-{digest}-{cache_tag(embedder)}.npz"
         if path.is_file():
             data = np.load(path)
             self.definitions, self.examples, self.descriptions = data["definitions"], data["examples"], data["descriptions"]
