@@ -741,3 +741,39 @@ def test_practical_questions_around_the_models_have_mechanisms_of_their_own(lab)
     }
     for question, explainer in asked.items():
         assert lab.ask(question).answer.explainers[0] == explainer, question
+
+
+def test_parts_and_foundational_code_are_not_recommended_as_the_model(lab):
+    """A speed LoRA speeds its generator up (it personalises nothing), an add-on file of a named base model is
+    not what training a LoRA asks for, and the code of a foundational paper (score SDE, DDPM) is the idea's
+    reference, not a model anyone generates with; a sampler's name ('DPM++ SDE') names no model."""
+    assert lab.store.model("LoRA-DMD2-LoRA-4steps").task == "acceleration"
+    data = ask(lab, "I have only ten drawings of my own mascot. Could a LoRA trained on them teach SDXL to draw it?")
+    assert data["task"]["id"] == "personalization"
+    shown = [lab.store.model(m["name"]) for m in data["models"]]
+    assert not [m.name for m in shown if m.role in ("lora", "add-on")], data["models"]
+    assert any("trainer" in m.name.lower() for m in shown), data["models"]
+    sampler = ask(lab, "In Forge, should I use Euler a or DPM++ SDE Karras, and why do they give other pictures?")
+    roles = [lab.store.model(m["name"]).role for m in sampler["models"]]
+    assert "baseline" not in roles, sampler["models"]
+    assert sampler["explainers"][0] == "samplers-and-steps"
+
+
+def test_an_image_prompt_adapter_transfers_style(lab):
+    data = ask(lab, "How can IP-Adapter borrow the look of one painting for my SDXL pictures?")
+    assert data["task"]["id"] == "style-transfer"
+    first = data["models"][0]
+    assert "ip adapter" in first["name"].lower().replace("-", " ") and first["fits_task"], data["models"]
+
+
+def test_looks_that_sound_3d_tape_artefacts_and_stereo_conversion_get_their_own_mechanisms(lab):
+    """'3D' in a question is not always a 3D model: a rendered look is a picture; stereo for a headset is a
+    second view drawn from depth. Old camcorder tapes have their own artefacts (fields, chroma)."""
+    look = ask(lab, "How do people get that clay-like 3D cartoon look for pet portraits in Midjourney?")
+    assert look["task"]["id"] == "text-to-image" and "3d-render-look" in look["explainers"]
+    stereo = ask(lab, "Is there a way to make stereoscopic versions of my flat 2D travel clips for a headset?")
+    assert stereo["task"]["id"] == "depth-estimation" and stereo["explainers"][0] == "stereo-3d-conversion"
+    assert any("depth" in m["name"].lower() for m in stereo["models"][:2]), stereo["models"]
+    tape = ask(lab, "After digitising my Hi8 camcorder tapes, moving people have comb-like stripes. What fixes that?")
+    assert tape["explainers"][0] == "analog-video-tape-restoration"
+    assert "deinterlac" in tape["markdown"].lower()

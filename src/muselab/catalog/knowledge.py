@@ -100,7 +100,8 @@ def own_part_architecture(m: Model) -> Architecture | None:
 
 
 # a LoRA whose name gives its step count or distillation method ('lightx2v 4steps', 'CausVid', 'Lightning
-# 8steps') is a step-distillation LoRA, whichever generator's family it is filed in
+# 8steps') is a step-distillation LoRA, whichever generator's family it is filed in: it speeds that generator
+# up (acceleration), it teaches it no subject or style (the model list files every LoRA as personalisation)
 STEP_DISTILLED = re.compile(r"\d+\s?steps?\b|step\s?distill|lightning|\blcm\b|hyper\s?sd|causvid|dmd2", re.I)
 
 
@@ -109,9 +110,10 @@ def apply_knowledge(m: Model) -> Model:
 
 
 def as_step_distilled(m: Model) -> Model:
-    if m.role != "lora" or not STEP_DISTILLED.search(re.sub(r"[-_.]", " ", f"{m.name} {m.display_name or ''}")):
+    named = m.role == "lora" and STEP_DISTILLED.search(re.sub(r"[-_.]", " ", f"{m.name} {m.display_name or ''}"))
+    if not named and m.architecture != "distillation-lora":
         return m
-    return m.model_copy(update={"architecture": "distillation-lora"})
+    return m.model_copy(update={"architecture": "distillation-lora", "task": "acceleration"})
 
 
 def with_family_knowledge(m: Model) -> Model:

@@ -31,7 +31,7 @@ from muselab.text import DOMAINS, asked_scale, domains_in, mentions_still, menti
 
 # parts of a workflow: never "the model", and below the models whenever one exists
 PART_ROLES = {"vae": -3.0, "text-encoder": -3.0, "image-encoder": -3.0, "audio-encoder": -3.0, "embedding": -2.0,
-              "detector": -3.0, "dataset": -3.0, "lora": -1.0, "controlnet": -1.0, "add-on": -1.0, "baseline": -1.5,
+              "detector": -3.0, "dataset": -3.0, "lora": -1.0, "controlnet": -1.0, "add-on": -1.0, "baseline": -3.0,
               # a partner service answers too, but a model whose weights anyone can run comes first
               "api": -1.0}
 # ... unless the task is about that part: an identity LoRA or adapter, a ControlNet for control (personalization
@@ -39,6 +39,9 @@ PART_ROLES = {"vae": -3.0, "text-encoder": -3.0, "image-encoder": -3.0, "audio-e
 NATURAL_PARTS = {"identity-generation": {"lora", "add-on"},
                  "controllable-generation": {"controlnet", "add-on"}, "image-to-image": {"add-on"},
                  "prompt-engineering": {"embedding"}, "acceleration": {"lora"}, "lip-sync": {"add-on"}}
+# ... and where the task asks for what makes such a part, someone else's part is no answer at all: a question
+# about training a LoRA wants trainers and base models, not a LoRA file that happens to share its words
+MAKES_PARTS = {"personalization": {"lora": -3.0}}
 SERVING_PARTS = ("vae", "text-encoder", "image-encoder", "audio-encoder")
 ESTABLISHED, KNOWN_ARCHITECTURE, PUBLISHED = 0.7, 0.3, 0.4
 VIDEO_MEDIUM_WEIGHT = 2.0
@@ -148,8 +151,9 @@ def _task_fit(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarr
 
 def part_penalty(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray:
     natural = {p for tid in family(task.id, tasks) for p in NATURAL_PARTS.get(tid, ())}
+    made = MAKES_PARTS.get(task.id, {})
     return table.per_task("parts", task, tasks, lambda: np.array(
-        [0.0 if role in natural else PART_ROLES.get(role, 0.0) for role in table.roles]))
+        [made.get(role, 0.0 if role in natural else PART_ROLES.get(role, 0.0)) for role in table.roles]))
 
 
 def lexical_scores(store, question: str, table: ModelTable, cache_dir) -> np.ndarray:
@@ -312,6 +316,11 @@ def named_first(table: ModelTable, linked: list[str], task: Task, tasks: dict[st
     # (a VAE or an encoder never does a task: the tasks its record lists are those of the models it serves)
     able = [r for r in rows if (does[r] and table.roles[r] not in SERVING_PARTS)
             or (known[r][1] and table.roles[r] in ("model", "api"))]
+    # naming a model's family (SDXL) is not asking for one of its add-on files (an offset-noise LoRA, a FaceID
+    # LoRA) unless the task itself is about such parts: they stand for the family only when it has no model
+    wanted = {"model", "api", *NATURAL_PARTS.get(task.id, ())}
+    with_model = {table.families[r] for r in rows if table.roles[r] in ("model", "api")}
+    able = [r for r in able if table.roles[r] in wanted or table.families[r] not in with_model]
     out, done = [], set()
     for r in able:
         if table.families[r] in done:
