@@ -777,3 +777,21 @@ def test_looks_that_sound_3d_tape_artefacts_and_stereo_conversion_get_their_own_
     tape = ask(lab, "After digitising my Hi8 camcorder tapes, moving people have comb-like stripes. What fixes that?")
     assert tape["explainers"][0] == "analog-video-tape-restoration"
     assert "deinterlac" in tape["markdown"].lower()
+
+
+def test_the_tightest_short_answer_shows_a_stand_in_by_what_goes_in_and_out(lab):
+    """A long short answer is written again, tighter; at the tightest, a named base model that does not do the
+    task keeps why it is shown (what it can still do), not its stages, what it is, or its template."""
+    from muselab.answer.render import TIGHTEST, workflow_part
+
+    a = lab.ask("Can I train a LoRA of my comic character for SDXL from a dozen panels?").answer
+    stand_in = next(f for f in a.fits if not f.fits)
+    heading = f"### {stand_in.record.display_name}"
+
+    def section(tight):
+        text = workflow_part(a.context, a.guess, a.fits, lab.store.tasks(), a.template, [], "short", tight)
+        return text.split(heading)[1].split("\n### ")[0]
+
+    assert "[" in section(0) and "[" not in section(TIGHTEST)  # the chain's stages go
+    assert "What it can still do" in section(TIGHTEST) and "the question is about" not in section(TIGHTEST)
+    assert len(section(TIGHTEST).split()) < len(section(0).split())

@@ -24,9 +24,10 @@ SHORT, FULL = "short", "full"
 SHORT_STAGES = 5  # a template's stages shown in a short answer
 SHORT_SENTENCES = 2  # of an explainer's mechanism, in a short answer (full: all of it)
 SHORT_WORDS = 700  # a short answer longer than this is rendered again, tighter
-TIGHTEST = 5  # tightness: 1 drops the asides (a task aspect, a second setting), 2 the extras, 3 the stages'
+TIGHTEST = 6  # tightness: 1 drops the asides (a task aspect, a second setting), 2 the extras, 3 the stages'
 # asides, 4 what the other models are (section 2 keeps their chains; section 3 their links), 5 the other models'
-# stages (what goes in and comes out stays)
+# stages (what goes in and comes out stays), 6 the stages and template of a model that does not do the task (a
+# named base model beside the trainers: why it does not fit, and what it can still do, stay)
 
 
 def describe_goal(question: str, task: Task) -> str:
@@ -168,7 +169,7 @@ def workflow_part(ctx: Context, guess: TaskGuess, fits: list[ModelFit], tasks: d
     for i, f in enumerate(fits):
         settings = full or (i == 0 and not explainers and tight < 2)
         lines += model_lines(f, qt, tasks, first_of, settings, full, lead=i == 0, tight=tight)
-        if template and f.record and f.record.name == template["model"]:
+        if template and f.record and f.record.name == template["model"] and (f.fits or tight < 6 or full):
             lines += template_lines(template, full, tight)
     lines += mechanism_lines(ctx, qt, explainers, full, tight)
     return "\n".join(lines)
@@ -178,17 +179,19 @@ def model_lines(f: ModelFit, qt: Task, tasks: dict[str, Task], first_of: dict[st
                 full: bool, lead: bool = True, tight: int = 0) -> list[str]:
     """A model's section: its name and id, its own chain, what it is; the first model (or every one, in
     full detail) also its architecture and settings. `tight` 3: every chain without its stages' asides;
-    4: the other models without what they are; 5: the other models with only what goes in and out."""
+    4: the other models without what they are; 5: the other models with only what goes in and out; 6: so
+    too a first model that does not do the task."""
     name = shown_name(f)
     lines = ["", f"### {name}", identity_line(f), ""]
     wf, arch = own_chain(f)
-    if wf and not (lead or full) and tight >= 5:  # the tightest: another model shows what goes in and out
+    if wf and not full and ((not lead and tight >= 5) or (not f.fits and tight >= 6)):  # only what goes in and out
         lines.append(chain_line(wf.model_copy(update={"steps": []}), name))
     elif wf:
         lines.append(chain_line(wf, name, brief=tight >= 3 or not (lead or full)))
     else:
         lines.append(io_line(f, name))
-    about = what_it_is(f, 3 if full else 1) if lead or full or (not wf and tight < 4) else ""  # a chain says enough
+    about = what_it_is(f, 3 if full else 1) if (lead and (f.fits or tight < 6)) or full or (not wf and tight < 4) \
+        else ""  # a chain says enough
     if about:
         lines += ["", about]
     elif not wf and tight < 4:  # nothing but its inputs and outputs: say why
@@ -198,7 +201,7 @@ def model_lines(f: ModelFit, qt: Task, tasks: dict[str, Task], first_of: dict[st
     if wf and wf.settings and settings:
         lines += ["", f"- **Settings that matter:** {'; '.join(wf.settings)}."]
     if not f.fits:
-        lines += ["", mismatch_text(f, qt, tasks, full)]
+        lines += ["", mismatch_text(f, qt, tasks, full, brief=tight >= 6)]
     if f.inferred:
         lines += ["", f"*{f.source.name} is not in muselab's catalog; its task was read from its name.*"]
     return lines
@@ -270,12 +273,17 @@ def matching_aspects(question: str, task: Task, limit: int = 2) -> list[str]:
     return [text for _, _, text in sorted(scored)[:limit]]
 
 
-def mismatch_text(f: ModelFit, qt: Task, tasks: dict[str, Task], full: bool = True) -> str:
+def mismatch_text(f: ModelFit, qt: Task, tasks: dict[str, Task], full: bool = True, brief: bool = False) -> str:
+    """Why a shown model does not do the asked task, and what it can still do; `brief`: section 1's model-fit
+    note has said why, so only what it can still do."""
     can = None
     for tid in [qt.id] + sorted(family(qt.id, tasks)):
         can = f.task.substitutes.get(tid)
         if can:
             break
+    if brief:
+        still = f"What it can still do: {can}" if can else "It can only be one stage around a model that does."
+        return f"**Does it fit the question?** No. {still}"
     lines = [f"**Does it fit the question?** No. {shown_name(f)} is {a_kind(f.task.name.lower())} model; "
              f"the question is about {qt.name.lower()}."]
     lines.append(f"What it can still do: {can}" if can else
