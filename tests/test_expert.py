@@ -808,6 +808,17 @@ def test_the_tightest_short_answer_shows_a_stand_in_by_what_goes_in_and_out(lab)
      "depth-estimation", "normal-maps-from-images"),
     ("How can an Android phone generate Stable Diffusion pictures offline, with no internet at all?",
      "hardware-installation", "image-generation-on-phones"),
+    ("My sunset photo is blown out, the sky is just white. Can anything bring the clouds back?",
+     "image-restoration", "blown-highlights-recovery"),
+    ("What is the best way to stabilise wobbly GoPro footage from a bike ride?", "video-editing",
+     "video-stabilisation"),
+    ("How do beauty apps put virtual lipstick on my lips in the live camera?", "virtual-try-on", "makeup-try-on"),
+    ("From a single front photo of my sneaker, can an edit model show it from the other side?", "image-editing",
+     "new-angle-from-one-photo"),
+    ("Why does the AI draw a generic modern steam engine when I type the exact model name of a rare one?",
+     None, "rare-concepts"),
+    ("What does raising the shift on ModelSamplingAuraFlow change in my Qwen-Image pictures?", None,
+     "noise-schedules-vpred-flow"),
 ])
 def test_angles_of_common_questions_have_their_own_mechanisms(lab, question, task, explainer):
     """A generated photo's blurred background is the model's learned look (not a depth effect to add), a comic's
