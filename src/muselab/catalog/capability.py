@@ -6,16 +6,13 @@ from muselab.catalog.records import Model, Task
 from muselab.catalog.taxonomy import family
 
 ANSWERING_ROLES = ("model", "api", "")  # records that do a task themselves (the others are parts of a workflow)
-# what a part of this architecture does to its base model, whatever task its file was filed under: a step-
-# distillation LoRA of a video model (lightx2v for Wan) makes that model faster
-ARCHITECTURE_TASKS = {"distillation-lora": "acceleration"}
 
 
 def can_do(m: Model, task: Task, tasks: dict[str, Task]) -> bool:
     """Filed under the task (or its family), known to do it, or an editing model whose inputs and outputs
     are the task's (an image editor can restyle or recolour a photo)."""
     fam = family(task.id, tasks)
-    if m.task in fam or fam & set(m.capabilities) or ARCHITECTURE_TASKS.get(m.architecture) in fam:
+    if m.task in fam or fam & set(m.capabilities):  # (a step-distillation LoRA is filed as acceleration)
         return True
     if m.role not in ANSWERING_ROLES or not task.output_modalities:
         return False
