@@ -281,13 +281,12 @@ def mismatch_text(f: ModelFit, qt: Task, tasks: dict[str, Task], full: bool = Tr
         can = f.task.substitutes.get(tid)
         if can:
             break
+    still = f"What it can still do: {can}" if can else "It can only be one stage around a model that does."
     if brief:
-        still = f"What it can still do: {can}" if can else "It can only be one stage around a model that does."
         return f"**Does it fit the question?** No. {still}"
     lines = [f"**Does it fit the question?** No. {shown_name(f)} is {a_kind(f.task.name.lower())} model; "
-             f"the question is about {qt.name.lower()}."]
-    lines.append(f"What it can still do: {can}" if can else
-                 f"It cannot perform {qt.name.lower()} itself; it can only be one stage around a model that does.")
+             f"the question is about {qt.name.lower()}.",
+             still if can else f"It cannot perform {qt.name.lower()} itself; {still[0].lower()}{still[1:]}"]
     if full:  # (a short answer has said what the task needs in section 1)
         lines.append(f"What the task needs is {qt.needs}.")
     return "\n".join(lines)
