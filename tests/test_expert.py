@@ -828,3 +828,54 @@ def test_angles_of_common_questions_have_their_own_mechanisms(lab, question, tas
     assert data["explainers"][0] == explainer, data["explainers"]
     if task:
         assert data["task"]["id"] == task
+
+
+def test_a_mechanism_beside_the_first_must_be_close_in_meaning():
+    """A second mechanism that only shares a phrase with the question is left out; the first stays whatever
+    its similarity, and one of the question's own tasks may be a little less close than another task's."""
+    from muselab.search.explain import BESIDE_FLOOR_OTHER, BESIDE_FLOOR_OWN, beside_the_first
+
+    by_id = {e.id: e for e in explainers()}
+    first, own, other = by_id["text-to-audio-sound-effects"], by_id["video-to-audio"], by_id["pixel-art-generation"]
+    between = (BESIDE_FLOOR_OWN + BESIDE_FLOOR_OTHER) / 2
+    meaning = {first.id: 0.1, own.id: between, other.id: between}
+    kept = beside_the_first([first, own, other], meaning, {"audio-generation"})
+    assert [e.id for e in kept] == [first.id, own.id]
+    meaning[other.id] = BESIDE_FLOOR_OTHER
+    assert other in beside_the_first([first, other], meaning, {"audio-generation"})
+
+
+def test_narrow_mechanisms_need_their_own_words_and_hardware_words_name_no_model(lab):
+    """Makeup try-on and Mac/AMD set-ups are picked only when the question says so (their answers resemble
+    every question about faces or memory); 'RAM' is the computer's memory; sound effects have their own
+    mechanism and generators."""
+    selfie = ask(lab, "How do apps put me in a photo next to a famous actor as if we were old friends?")
+    assert "makeup-try-on" not in selfie["explainers"]
+    lipstick = ask(lab, "Which app lets me try different lipstick colours on my selfie before I buy one?")
+    assert lipstick["explainers"][0] == "makeup-try-on"
+    memory = ask(lab, "My PC has 16 GB of RAM and a 12 GB RTX 3060. Is that enough for Wan 2.2 image-to-video?")
+    assert memory["task"]["id"] == "hardware-installation"
+    assert "macs-amd-and-several-gpus" not in memory["explainers"]
+    assert not any(link["text"].lower() == "ram" for link in memory["linked"]), memory["linked"]
+    assert "Recognize Anything" not in memory["markdown"]
+    mac = ask(lab, "Can I run Flux on my MacBook Pro M3 with 36 GB of unified memory?")
+    assert "macs-amd-and-several-gpus" in mac["explainers"]
+    sfx = ask(lab, "For my horror game I need creaking doors, dripping water and rain. Can AI make sound effects?")
+    assert sfx["explainers"][0] == "text-to-audio-sound-effects"
+    assert "stable audio" in sfx["models"][0]["name"].lower().replace("-", " "), sfx["models"]
+
+
+def test_obscure_community_filters_do_not_count_as_established_and_i2v_is_not_face_reenactment(lab):
+    """A community model the project describes only so its description is right (a skin-contrast filter) earns
+    no 'established' rank; image-to-video questions do not get a face-reenactment tool that needs a driving
+    video."""
+    from muselab.search.models import ESTABLISHED, established
+
+    skin = lab.store.model("Color-1xSkinContrast-SuperUltraCompact")
+    assert established(skin) < ESTABLISHED
+    sharp = [m for m in lab.store.models() if (m.family or "").startswith("UltraSharp")]
+    assert sharp and established(sharp[0]) >= ESTABLISHED
+    blur = ask(lab, "My photo of the kids running is smeared by motion blur. Can AI make it sharp again?")
+    assert not any("skincontrast" in m["name"].lower() for m in blur["models"]), blur["models"]
+    i2v = ask(lab, "How do I turn my photo of a mountain lake into a short video where the water ripples?")
+    assert not any("liveportrait" in m["name"].lower() for m in i2v["models"]), i2v["models"]

@@ -131,6 +131,8 @@ class Explainer(BaseModel):
                                                                   "e.g. a prompt weight '(red dress:1.3)'.")
     converts: list[str] = Field(default_factory=list, description="[from, to] when it explains turning one kind "
                                                                   "into another: ['image', 'video'] for image-to-video.")
+    named_only: bool = Field(False, description="Picked only when the question names it (a cue): a narrow mechanism "
+                                                "whose plain answer resembles many other questions in meaning.")
 
     def embed_text(self) -> str:
         return f"{self.title}. {self.answer}"

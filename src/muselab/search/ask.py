@@ -16,7 +16,8 @@ from muselab.catalog.records import Paper
 from muselab.catalog.sources import model_source, paper_source
 from muselab.context import Context, check_question
 from muselab.errors import StoreError
-from muselab.search.explain import MIN_SIMILARITY, cue_scores, explainer_vectors, own_mechanism, pick, task_prior
+from muselab.search.explain import (MIN_SIMILARITY, beside_the_first, cue_scores, explainer_vectors, own_mechanism,
+                                    pick, task_prior)
 from muselab.search.index import ensure_model_vectors
 from muselab.search.link import Link, name_index, unknown_names
 from muselab.search.models import Recommendation, model_table, recommend, same_family, shown_family
@@ -184,7 +185,8 @@ def explaining(question: str, guess, qvec, store, embedder, cache_dir) -> list[t
             chosen = more + chosen
         else:
             chosen = chosen[:1] + more + chosen[1:]
-    return [(e, vectors.vector(e.id)) for e in chosen[:3]]
+    asked = {t.id for t in (guess.task, guess.second) if t is not None}
+    return [(e, vectors.vector(e.id)) for e in beside_the_first(chosen, meaning, asked)[:3]]
 
 
 def task_query(store, embedder, cache_dir):

@@ -29,6 +29,10 @@ CONVERSION = 2.0  # a question asking to turn one kind into another, for the mec
 VIDEO_VERSION = 2.0  # a question about a video: a clearly similar mechanism filed under a video task comes first
 BESIDE_MARGIN = 0.1  # how much less close in meaning a second, unnamed mechanism may be than the first
 EXPLAINER_PRIOR = 3.0  # how much the clearly asked-about mechanism's task counts in identification
+# a mechanism beside the first must also be about the question in meaning, not only share a phrase with it:
+# judged on 260 held-out questions, the second mechanisms below these similarities were mostly another job
+# ('sound effects' in a manga read as audio), seldom the one asked about
+BESIDE_FLOOR_OWN, BESIDE_FLOOR_OTHER = 0.30, 0.35
 
 
 @lru_cache(maxsize=256)  # a question is read by several steps (task prior, explainers, papers)
@@ -94,6 +98,8 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
     on_video = mentions_video(question)
     for e in explainers():
         cues, own = found.get(e.id, 0.0), bool(own_tasks & set(e.tasks))
+        if e.named_only and not cues:  # (and its cues are its own words: any one of them picks it)
+            continue
         sim = (meaning or {}).get(e.id, 0.0)
         if (not cues and task_similarity is not None and task_similarity >= sim + GENERAL_MARGIN
                 and sole != [e.id]):
@@ -103,7 +109,7 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
         score = cues + 2 * sim + (OWN_TASK if own else 0.0)
         if on_video and sim >= MIN_SIMILARITY and set(e.tasks) & video_tasks():
             score += VIDEO_VERSION
-        if cues >= 2 or sim >= MIN_SIMILARITY or (cues and own):
+        if cues >= 2 or sim >= MIN_SIMILARITY or (cues and (own or e.named_only)):
             scored.append((score, e.id, e, bool(cues) or own or sim >= OTHER_TASK_CLEAR))
         elif own and sim >= FALLBACK_SIMILARITY:
             fallback.append((score + (PRIMARY if e.tasks[0] == task.id else 0.0), e.id, e, True))
@@ -128,11 +134,21 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
     return [e for _, _, e, _ in ranked[:limit] + more]
 
 
+def beside_the_first(chosen: list[Explainer], meaning: dict[str, float], tasks: set[str]) -> list[Explainer]:
+    """The first mechanism, and those beside it that are close enough in meaning to be asked about too
+    (a mechanism of one of the question's `tasks` somewhat less close than one of another task)."""
+    def close(e: Explainer) -> bool:
+        floor = BESIDE_FLOOR_OWN if tasks & set(e.tasks) else BESIDE_FLOOR_OTHER
+        return meaning.get(e.id, 0.0) >= floor
+
+    return chosen[:1] + [e for e in chosen[1:] if close(e)]
+
+
 def own_mechanism(task: Task, meaning: dict[str, float]) -> list[Explainer]:
     """The mechanism filed first under a task, the closest in meaning if several: a second part asked for in
     its own words ('smooth 30 fps' after a question on frame counts) is explained even when the question
     says little more about it."""
-    own = [e for e in explainers() if e.tasks[0] == task.id]
+    own = [e for e in explainers() if e.tasks[0] == task.id and not e.named_only]
     return sorted(own, key=lambda e: -meaning.get(e.id, 0.0))[:1]
 
 

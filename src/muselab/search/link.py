@@ -60,8 +60,10 @@ def everyday_words(rank: int = EVERYDAY_RANK) -> frozenset[str]:
     return frozenset(w for w in lines[:rank or None] if w.isalpha() and not w.startswith("##"))
 
 
-# samplers and schedules are settings of every diffusion model: 'DPM++ SDE' never names the score-SDE code
+# samplers and schedules are settings of every diffusion model: 'DPM++ SDE' never names the score-SDE code;
+# and 'RAM' in a question is the computer's memory ('32 GB of RAM'), not the Recognize Anything tagger
 SAMPLER_WORDS = frozenset({"sde", "euler", "heun", "karras", "unipc", "lms"})
+HARDWARE_WORDS = frozenset({"ram"})
 INFLECTIONS = ("s", "d", "ed", "ing", "er", "ion", "ation", "ly")
 
 
@@ -108,7 +110,7 @@ class NameIndex:
 
     def _add(self, name: str, row: int, common: set[str]) -> None:
         key = squash(name)
-        if len(key) < 3 or NUMBER_RE.fullmatch(key) or key in SAMPLER_WORDS:
+        if len(key) < 3 or NUMBER_RE.fullmatch(key) or key in SAMPLER_WORDS | HARDWARE_WORDS:
             return
         literal = None
         caps = re.sub(r"[^A-Za-z0-9+]", "", name)
