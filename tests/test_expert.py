@@ -819,6 +819,16 @@ def test_the_tightest_short_answer_shows_a_stand_in_by_what_goes_in_and_out(lab)
      None, "rare-concepts"),
     ("What does raising the shift on ModelSamplingAuraFlow change in my Qwen-Image pictures?", None,
      "noise-schedules-vpred-flow"),
+    ("After putting in an RTX 5060 my ComfyUI says no kernel image is available for execution. Broken card?",
+     "hardware-installation", "new-gpu-not-supported"),
+    ("How can an editor regenerate one word I misspoke in my podcast so it still sounds like me?",
+     "audio-generation", "speech-editing"),
+    ("Is building a TensorRT engine for my SDXL checkpoint worth it, and what are the catches?", "acceleration",
+     "tensorrt-engines"),
+    ("How do people make AI fire and sparks as overlays to put over their own footage in DaVinci?", None,
+     "vfx-elements-alpha-video"),
+    ("Can AI make sound effects like a creaking floor and wind for my short film?", "audio-generation",
+     "text-to-audio-sound-effects"),
 ])
 def test_angles_of_common_questions_have_their_own_mechanisms(lab, question, task, explainer):
     """A generated photo's blurred background is the model's learned look (not a depth effect to add), a comic's
@@ -879,3 +889,13 @@ def test_obscure_community_filters_do_not_count_as_established_and_i2v_is_not_fa
     assert not any("skincontrast" in m["name"].lower() for m in blur["models"]), blur["models"]
     i2v = ask(lab, "How do I turn my photo of a mountain lake into a short video where the water ripples?")
     assert not any("liveportrait" in m["name"].lower() for m in i2v["models"]), i2v["models"]
+
+
+def test_named_models_are_said_once_each_and_a_name_links_its_own_family(lab):
+    """Two named models share one paragraph (not one near-identical paragraph each), and a name written
+    exactly as a family ('Qwen-Image') denotes that family, not a longer one that carries it (its editor)."""
+    two = ask(lab, "I moved from SDXL to Flux dev. Why does my negative prompt stop working?")["markdown"]
+    assert two.count("you named:**") == 1 and "**The models you named:**" in two
+    assert re.search(r"SDXL \(.+?\) and Flux dev \(.+?\) are in muselab's catalog", two), two[:800]
+    qwen = ask(lab, "How does Qwen-Image render long text on posters so well?")
+    assert [link["family"] for link in qwen["linked"]] == ["Qwen-Image"], qwen["linked"]

@@ -96,7 +96,7 @@ def test_the_named_family_comes_first_even_from_a_sibling_task(lab):
 def test_a_model_outside_the_catalog_is_said_to_be(lab):
     r = lab.ask("Is Sora 2 better than Pika 2.2 for product videos?")
     assert r.to_dict()["not_in_catalog"] == ["Sora 2", "Pika 2.2"]
-    assert "**Not in the catalog:** Sora 2 is not in muselab's catalog" in r.markdown
+    assert "**Not in the catalog:** Sora 2 and Pika 2.2 are not in muselab's catalog" in r.markdown
     assert r.models and r.task.id == "video-generation"  # and the answer goes on with what the catalog has
     veo = lab.ask("Is Sora 2 better than Veo 3 for product videos?")  # Veo 3 is a curated record
     assert veo.to_dict()["not_in_catalog"] == ["Sora 2"] and veo.models[0].name == "Video-Veo-3-API"

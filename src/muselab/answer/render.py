@@ -121,26 +121,43 @@ def also_asked(question: str, task: Task, explainers: list[Explainer], then: Exp
 
 def named_lines(named, fits: list[ModelFit], t: Task) -> list[str]:
     """What the answer says of the models the question names: recommended first, not able to do what is
-    asked, or not in the catalog at all."""
+    asked, or not in the catalog at all; several names of one kind in one paragraph, not one each."""
     if not named:
         return []
     links, unknown = named
-    lines = []
     given = {f.source.name.lower(): f for f in fits}
+    shown, unfiled = [], []
     for link in links:
         hit = next((given[n.lower()] for n in link.models if n.lower() in given), None)
         if hit is not None:
             where = "recommended first" if hit is fits[0] else "among the recommended models"
-            lines += ["", f"**The model you named:** {link.text} is in muselab's catalog ({link.family}); "
-                          f"{shown_name(hit)} is {where}, and section 2 shows how it works."]
+            shown.append((link, hit, where))
         elif link.models:
-            lines += ["", f"**The model you named:** {link.text} is in muselab's catalog ({link.family}), but "
-                          f"the catalog files none of its models under {t.name.lower()}, so the models below are "
-                          "the ones it has for that."]
-    for name in unknown:
-        lines += ["", f"**Not in the catalog:** {name} is not in muselab's catalog, so this answer cannot say how "
-                      "it works; it goes on with what the catalog has."]
+            unfiled.append(f"{link.text} ({link.family})")
+    lines = []
+    if len(shown) == 1:
+        link, hit, where = shown[0]
+        lines += ["", f"**The model you named:** {link.text} is in muselab's catalog ({link.family}); "
+                      f"{shown_name(hit)} is {where}, and section 2 shows how it works."]
+    elif shown:
+        each = and_list([f"{link.text} ({shown_name(hit)}, {where})" for link, hit, where in shown])
+        lines += ["", f"**The models you named:** {each} are in muselab's catalog; section 2 shows how each works."]
+    if unfiled:
+        one = len(unfiled) == 1
+        lines += ["", f"**{'The model' if one else 'The models'} you named:** {and_list(unfiled)} "
+                      f"{'is' if one else 'are'} in muselab's catalog, but the catalog files none of "
+                      f"{'its' if one else 'their'} models under {t.name.lower()}, so the models below are the ones "
+                      "it has for that."]
+    if unknown:
+        one = len(unknown) == 1
+        lines += ["", f"**Not in the catalog:** {and_list(list(unknown))} {'is' if one else 'are'} not in muselab's "
+                      f"catalog, so this answer cannot say how {'it works' if one else 'they work'}; it goes on with "
+                      "what the catalog has."]
     return lines
+
+
+def and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def template_lines(card: dict, full: bool = False, tight: int = 0) -> list[str]:

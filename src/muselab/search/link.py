@@ -151,14 +151,21 @@ class NameIndex:
         rows = sorted(e.rows, key=lambda r: (self.models[r].role not in ("model", "api"),
                                              -(self.models[r].popularity or 0), self.models[r].name))
         families = [self.models[r].family for r in rows if self.models[r].family]
-        family = _commonest(families) or e.shown
+        # the models' family written exactly ('Qwen-Image'), before a longer one that carries the name too (its
+        # editor); a LoRA's family name is not the model's ('SD1.5' LoRAs beside the 'Stable Diffusion 1.5' model)
+        exact = [self.models[r].family for r in rows if self.models[r].role in ("model", "api")
+                 and squash(self.models[r].family or "") == e.key]
+        commonest = _commonest(families)
+        if not (exact and commonest and squash(commonest).startswith(e.key)):
+            exact = []  # (a version written out, 'qwen image edit 2509', stays in its family)
+        family = _commonest(exact) or commonest or e.shown
         # a model of another family built on the named one ('wan2.2 bernini r', a relighting editor on Wan 2.2
         # weights) carries the name in its own, but the user named the family, not it. The family a name
         # denotes is its models' (not its LoRAs': 'SD 1.5' names the checkpoint); with no clear family
         # ('ChatGPT': the chat service and its image generator) every record of the name stays
         named = [self.models[r].family for r in rows if self.models[r].family
                  and self.models[r].role in ("model", "api")] or families
-        core = _commonest(named) or family
+        core = _commonest(exact) or _commonest(named) or family
         kin = [r for r in rows if _kin(self.models[r].family, core)]
         rows = kin if len(kin) > len(rows) - len(kin) else rows
         return Link(text=_as_written(question, e.key), family=family, models=[self.models[r].name for r in rows])
