@@ -105,7 +105,7 @@ def fit_lines(unfit: list[ModelFit], t: Task) -> list[str]:
         what = f"{shown_name(f)} is {a_kind(f.task.name.lower())} model, so it does not perform {t.name.lower()} itself."
     else:
         each = [f"{shown_name(f)} ({f.task.name.lower()})" for f in unfit]
-        what = (f"{', '.join(each[:-1])} and {each[-1]} do not perform {t.name.lower()} themselves; each is a "
+        what = (f"{and_list(each)} do not perform {t.name.lower()} themselves; each is a "
                 "stage or stand-in around it.")
     where = "it" if len(unfit) == 1 else "each"
     return ["", f"**Model fit:** {what} The task needs {t.needs}. Section 2 shows what {where} can still do."]
