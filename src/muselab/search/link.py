@@ -64,6 +64,7 @@ def everyday_words(rank: int = EVERYDAY_RANK) -> frozenset[str]:
 # and 'RAM' in a question is the computer's memory ('32 GB of RAM'), not the Recognize Anything tagger
 SAMPLER_WORDS = frozenset({"sde", "euler", "heun", "karras", "unipc", "lms"})
 HARDWARE_WORDS = frozenset({"ram"})
+NEVER_NAMES = SAMPLER_WORDS | HARDWARE_WORDS
 INFLECTIONS = ("s", "d", "ed", "ing", "er", "ion", "ation", "ly")
 
 
@@ -110,7 +111,7 @@ class NameIndex:
 
     def _add(self, name: str, row: int, common: set[str]) -> None:
         key = squash(name)
-        if len(key) < 3 or NUMBER_RE.fullmatch(key) or key in SAMPLER_WORDS | HARDWARE_WORDS:
+        if len(key) < 3 or NUMBER_RE.fullmatch(key) or key in NEVER_NAMES:
             return
         literal = None
         caps = re.sub(r"[^A-Za-z0-9+]", "", name)

@@ -110,9 +110,10 @@ class ModelTable:
 def established(m: Model) -> float:
     """A family the project describes in its own knowledge (data/families.toml), a known architecture, a
     published paper: the signs of a model practitioners use, not a one-off experiment."""
-    from muselab.catalog.knowledge import about_family, architecture_of, knowledge_of
+    from muselab.catalog.knowledge import architecture_of, knowledge_of
 
-    described = bool(about_family(m)) and not (knowledge_of(m) or {}).get("niche")
+    entry = knowledge_of(m) or {}
+    described = bool(entry.get("about")) and not entry.get("niche")
     return (ESTABLISHED * described + KNOWN_ARCHITECTURE * bool(architecture_of(m))
             + PUBLISHED * bool(m.paper_url))
 
