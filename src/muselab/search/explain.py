@@ -33,6 +33,9 @@ EXPLAINER_PRIOR = 3.0  # how much the clearly asked-about mechanism's task count
 # judged on 260 held-out questions, the second mechanisms below these similarities were mostly another job
 # ('sound effects' in a manga read as audio), seldom the one asked about
 BESIDE_FLOOR_OWN, BESIDE_FLOOR_OTHER = 0.30, 0.35
+# a mechanism picked only by its own words (glasses try-on, makeup) is the specific case the question names:
+# it comes before the general mechanism of the same task (garment try-on) that it also resembles
+NAMED_SUBJECT = 1.5
 
 
 @lru_cache(maxsize=256)  # a question is read by several steps (task prior, explainers, papers)
@@ -106,7 +109,7 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
             continue
         # a mechanism of the question's own task comes first: 'extra fingers' in a question about negative
         # prompts is an example, not the subject
-        score = cues + 2 * sim + (OWN_TASK if own else 0.0)
+        score = cues + 2 * sim + (OWN_TASK if own else 0.0) + (NAMED_SUBJECT if e.named_only else 0.0)
         if on_video and sim >= MIN_SIMILARITY and set(e.tasks) & video_tasks():
             score += VIDEO_VERSION
         if cues >= 2 or sim >= MIN_SIMILARITY or (cues and (own or e.named_only)):

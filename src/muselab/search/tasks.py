@@ -15,7 +15,8 @@ from pathlib import Path
 
 from muselab.catalog.records import Task
 from muselab.catalog.taxonomy import cue_hits, cue_scores, family, first_cue, has_cue, task_text
-from muselab.text import asked_output, is_medium_word, is_setting_word, normalise
+from muselab.text import (asked_output, is_medium_word, is_setting_word, mentions_audio, mentions_still,
+                           mentions_video, normalise)
 
 
 @dataclass
@@ -70,7 +71,9 @@ def identify(
         scores[tid] = scores.get(tid, 0.0) + meaning_weight * sim
     for tid, weight in output_prior(question, tasks).items():
         scores[tid] = scores.get(tid, 0.0) + weight
-    for tid in unmet(question, tasks, scores, prior_tasks or []):
+    # (once, however many reasons: a task lacks its input, or makes pictures where the material is sound)
+    for tid in set(unmet(question, tasks, scores, prior_tasks or [])) | set(
+            pictures_only(question, tasks, scores, prior_tasks or [])):
         scores[tid] *= UNMET
     if not scores:
         fallback = tasks.get("other") or next(iter(tasks.values()))
@@ -123,6 +126,16 @@ def unmet(question: str, tasks: dict[str, Task], scores: dict[str, float], named
     q = normalise(question)
     return [tid for tid in scores if tasks[tid].requires and tid not in named
             and not any(has_cue(phrase, q) is not None for phrase in tasks[tid].requires)]
+
+
+def pictures_only(question: str, tasks: dict[str, Task], scores: dict[str, float], named: list[str]) -> list[str]:
+    """The tasks that make only pictures (images, video, 3D), for a question whose material is sound and that
+    names no picture: 'background noise in my podcast' is not a background to cut out of a photo."""
+    if not mentions_audio(question) or mentions_video(question) or mentions_still(question):
+        return []
+    visual = {"image", "video", "3d"}  # (not motion: a dance is made to music)
+    return [tid for tid in scores if tid not in named and tasks[tid].output_modalities
+            and set(tasks[tid].output_modalities) <= visual and "audio" not in tasks[tid].input_modalities]
 
 
 UNMET = 0.3  # what is left of a task's score when its input is never mentioned (5-fold CV: bench/tasks.py --cv)
