@@ -913,6 +913,7 @@ def test_sound_with_no_picture_named_is_not_a_picture_task():
     cover = "How do I remove the background from the photo on my podcast's cover?"
     assert pictures_only(cover, TASKS, {"background-removal": 1.0}, []) == []
     assert pictures_only("Music-to-dance motion for my avatar", TASKS, {"text-to-motion": 1.0}, []) == []
+    assert pictures_only("How do I make cover art for my song?", TASKS, {"text-to-image": 1.0}, []) == []
 
 
 def test_a_mechanism_picked_only_by_its_own_words_leads_the_general_one_of_its_task():

@@ -145,6 +145,17 @@ def mentions_audio(text: str) -> bool:
     return _AUDIO_MEDIUM.search(normalise(text)) is not None
 
 
+# something to look at, said in other words than a photo or a video: 'cover art for my song' is a picture
+_LOOKED_AT = re.compile(r"(?<![a-z])(art|artwork|covers?|thumbnails?|posters?|logos?|visuals?|visuali[sz]ers?|"
+                        r"avatars?|characters?|faces?|scenes?|3d)(?![a-z])")
+
+
+def names_a_picture(text: str) -> bool:
+    """The question names something seen: a still, a video, or a picture in other words (cover art)."""
+    t = normalise(text)
+    return bool(_STILL_WORD.search(t) or _VIDEO_MEDIUM.search(t) or _LOOKED_AT.search(t))
+
+
 def mentions_still(text: str) -> bool:
     """A still picture is named ('my photo', 'a screenshot'): what the user starts from, often."""
     return _STILL_WORD.search(normalise(text)) is not None

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from muselab.catalog.records import Task
 from muselab.catalog.taxonomy import cue_hits, cue_scores, family, first_cue, has_cue, task_text
-from muselab.text import (asked_output, is_medium_word, is_setting_word, mentions_audio, mentions_still,
-                           mentions_video, normalise)
+from muselab.text import asked_output, is_medium_word, is_setting_word, mentions_audio, names_a_picture, normalise
 
 
 @dataclass
@@ -131,7 +130,7 @@ def unmet(question: str, tasks: dict[str, Task], scores: dict[str, float], named
 def pictures_only(question: str, tasks: dict[str, Task], scores: dict[str, float], named: list[str]) -> list[str]:
     """The tasks that make only pictures (images, video, 3D), for a question whose material is sound and that
     names no picture: 'background noise in my podcast' is not a background to cut out of a photo."""
-    if not mentions_audio(question) or mentions_video(question) or mentions_still(question):
+    if not mentions_audio(question) or names_a_picture(question):
         return []
     visual = {"image", "video", "3d"}  # (not motion: a dance is made to music)
     return [tid for tid in scores if tid not in named and tasks[tid].output_modalities
