@@ -9,7 +9,7 @@ from conftest import module_lab
 
 from muselab.catalog.knowledge import architecture_of, architectures, explainers
 from muselab.catalog.taxonomy import builtin_tasks
-from muselab.search.explain import OTHER_TASK_CLEAR, pick
+from muselab.search.explain import OTHER_TASK_CLEAR, cue_scores, cue_weight, pick
 
 TASKS = {t.id: t for t in builtin_tasks()}
 
@@ -829,6 +829,25 @@ def test_the_tightest_short_answer_shows_a_stand_in_by_what_goes_in_and_out(lab)
      "vfx-elements-alpha-video"),
     ("Can AI make sound effects like a creaking floor and wind for my short film?", "audio-generation",
      "text-to-audio-sound-effects"),
+    ("How can I get an AI voice to sing a melody I wrote in MIDI, note for note?", "audio-generation",
+     "singing-voice-synthesis"),
+    ("Can AI fill in the animation between key poses I set for my Blender character?", "text-to-motion",
+     "motion-inbetweening-keyframes"),
+    ("How do archivists make faded handwriting on century-old letters readable again?", "image-restoration",
+     "document-restoration"),
+    ("I scanned six photos at once on my scanner; can software crop and straighten each one into its own file?",
+     "segmentation", "splitting-scans-into-items"),
+    ("How do researchers measure whether InstantID or PuLID keeps a person's face better?", "evaluation",
+     "identity-similarity-evaluation"),
+    ("Can I turn a video of my dog running into an animated 3D model I can rotate?", "image-to-3d", "video-to-4d"),
+    ("Why do AI-made science diagrams look polished but label the parts wrong?", "text-to-image", "factual-diagrams"),
+    ("My indoor footage flickers under the LED lights; can software remove it?", "video-editing",
+     "footage-light-flicker"),
+    ("Can I train a YOLO detector for my products with rendered or pasted images instead of photographing everything?",
+     "synthetic-data", "synthetic-data-for-detectors"),
+    ("If someone strips the metadata, can you still work out which checkpoint and LoRA made a picture?",
+     "model-identification", "model-attribution"),
+    ("Can ComfyUI run Flux on an Intel Arc card?", "hardware-installation", "macs-amd-and-several-gpus"),
 ])
 def test_angles_of_common_questions_have_their_own_mechanisms(lab, question, task, explainer):
     """A generated photo's blurred background is the model's learned look (not a depth effect to add), a comic's
@@ -941,3 +960,25 @@ def test_a_record_the_source_misfiled_takes_and_makes_what_the_model_does(lab):
     classifier = lab.store.model("Video-Open-VCLIP")  # filed under text-to-video by its source
     assert classifier.output_modalities == ["text"] and "video" in classifier.input_modalities
     assert "text" not in lab.store.model("Model-SPADE").input_modalities  # a label map, no prompt
+
+
+def test_the_same_words_count_once_for_a_mechanism():
+    # 'song' and 'songs' both match 'songs'; 'image to 3d' and 'image-to-3d' are one cue written twice
+    assert cue_scores("my songs")["music-and-song-generation"] == 1.0
+    assert cue_scores("How does image-to-3d work?")["image-to-3d-multiview"] == cue_weight("image to 3d")
+
+
+def test_a_singer_for_a_written_melody_and_a_video_made_3d_lead_with_their_own_tools(lab):
+    sung = lab.ask("Is there an AI singer that sings my MusicXML score exactly, instead of inventing a tune?")
+    assert sung.answer.explainers[0] == "singing-voice-synthesis"
+    assert sung.models[0].name == "Audio-DiffSinger"
+    moving = lab.ask("Can I turn a video of my dog running into an animated 3D model I can rotate?")
+    assert {"Img23D-SV4D", "Img23D-L4GM"} & {m.name for m in moving.models[:2]}
+
+
+def test_a_speed_lora_asked_about_for_pictures_is_not_a_video_one(lab):
+    result = lab.ask("Why does every seed look the same since I added a DMD2 speed LoRA to SDXL?")
+    assert result.answer.explainers[0] == "few-step-distillation"
+    shown = [lab.store.model(m.name) for m in result.models]
+    assert "LoRA-DMD2-LoRA-4steps" in [m.name for m in shown]  # a speed LoRA is not one more SDXL checkpoint
+    assert all(m.output_modalities != ["video"] for m in shown)

@@ -41,7 +41,12 @@ NAMED_SUBJECT = 1.5
 @lru_cache(maxsize=256)  # a question is read by several steps (task prior, explainers, papers)
 def cue_scores(question: str) -> dict[str, float]:
     """Per explainer: words of its cues the question contains (a longer cue says more)."""
-    found = {(eid, i): words for _, _, (eid, i, words) in explainer_cues().matches(normalise(question))}
+    # the same words count once: cues of one explainer that match the same span ('song' and 'songs',
+    # 'image to 3d' and 'image-to-3d') are one match, the longest cue's; a cue met twice counts once
+    spans: dict[tuple, tuple[float, int]] = {}
+    for start, end, (eid, i, words) in explainer_cues().matches(normalise(question)):
+        spans[eid, start, end] = max(spans.get((eid, start, end), (0.0, -1)), (words, i))
+    found = {(eid, i): words for (eid, _, _), (words, i) in spans.items()}
     out: dict[str, float] = {}
     for (eid, _), words in found.items():
         out[eid] = out.get(eid, 0.0) + words

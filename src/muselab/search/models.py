@@ -202,8 +202,9 @@ def specifics(question: str, table: ModelTable) -> np.ndarray:
 def medium(question: str, table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray | float:
     """A task filed for images, asked about a video: the task's own models that take video first (a video
     upscaler keeps detail steady from frame to frame; an image upscaler run per frame flickers). Asked
-    about a picture: the models that only make video last."""
-    if task.output_modalities != ["image"]:
+    about a picture: the models that only make video last (also for a task of both, such as speeding up
+    generation: a video speed LoRA does not speed up SDXL)."""
+    if "image" not in task.output_modalities:
         return 0.0
     if mentions_video(question):
         # the task's own models or ones known to do it, not the wider family's (a video generator filed under
@@ -287,8 +288,13 @@ def mechanism_tool(table: ModelTable, used: np.ndarray, fit: np.ndarray, score: 
 
 def shown_family(table: ModelTable, row: int) -> str:
     """What a recommendation stands for: its family, or for a ControlNet, the family's control adapters (an
-    SDXL lineart adapter is not another SDXL checkpoint; a LoRA or an add-on file of a family mostly is)."""
-    return f"{table.families[row]}:controlnet" if table.roles[row] == "controlnet" else table.families[row]
+    SDXL lineart adapter is not another SDXL checkpoint; a LoRA or an add-on file of a family mostly is), and
+    for a speed LoRA, the family's few-step add-ons (DMD2 for SDXL is not another SDXL checkpoint either)."""
+    if table.roles[row] == "controlnet":
+        return f"{table.families[row]}:controlnet"
+    if table.roles[row] in ("lora", "add-on") and table.tasks[row] == "acceleration":
+        return f"{table.families[row]}:speed"
+    return table.families[row]
 
 
 def same_family(key: str, seen: set[str]) -> bool:
