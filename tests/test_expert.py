@@ -982,3 +982,16 @@ def test_a_speed_lora_asked_about_for_pictures_is_not_a_video_one(lab):
     shown = [lab.store.model(m.name) for m in result.models]
     assert "LoRA-DMD2-LoRA-4steps" in [m.name for m in shown]  # a speed LoRA is not one more SDXL checkpoint
     assert all(m.output_modalities != ["video"] for m in shown)
+
+
+def test_a_model_of_sound_does_not_fill_a_list_about_pictures(lab):
+    pictures = [m.name for m in lab.ask("How do invisible watermarks hidden in AI images work?").models]
+    assert pictures and "Watermark-AudioSeal" not in pictures
+    speech = [m.name for m in lab.ask("How does AudioSeal watermark cloned speech?").models]
+    assert speech[0] == "Watermark-AudioSeal"
+
+
+def test_records_the_judges_found_misdescribed_take_and_make_what_they_do(lab):
+    assert lab.store.model("Txt23D-MVDream").output_modalities == ["multi-view images"]  # 3D comes from SDS
+    assert lab.store.model("Edit-qwen-image-layered-bf16").output_modalities == ["RGBA image layers"]
+    assert lab.store.model("Control-lotus-depth-d-v1-1").input_modalities == ["image"]

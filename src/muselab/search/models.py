@@ -27,7 +27,8 @@ from muselab.catalog.taxonomy import family, lineage
 from muselab.search.fusion import fuse, positions, ranking
 from muselab.search.index import load_index
 from muselab.search.papers import fts_terms, lexical
-from muselab.text import DOMAINS, asked_scale, domains_in, mentions_still, mentions_video, normalise
+from muselab.text import (DOMAINS, asked_scale, domains_in, mentions_audio, mentions_still, mentions_video,
+                          names_a_picture, normalise)
 
 # parts of a workflow: never "the model", and below the models whenever one exists
 PART_ROLES = {"vae": -3.0, "text-encoder": -3.0, "image-encoder": -3.0, "audio-encoder": -3.0, "embedding": -2.0,
@@ -38,7 +39,9 @@ PART_ROLES = {"vae": -3.0, "text-encoder": -3.0, "image-encoder": -3.0, "audio-e
 # is not: it asks how to make a LoRA, which its trainers answer, not someone else's LoRA file)
 NATURAL_PARTS = {"identity-generation": {"lora", "add-on"},
                  "controllable-generation": {"controlnet", "add-on"}, "image-to-image": {"add-on"},
-                 "prompt-engineering": {"embedding"}, "acceleration": {"lora"}, "lip-sync": {"add-on"}}
+                 "prompt-engineering": {"embedding"}, "acceleration": {"lora"}, "lip-sync": {"add-on"},
+                 # a metric is computed in a recogniser's or encoder's feature space (ArcFace, Inception, CLIP)
+                 "evaluation": {"image-encoder"}}
 # ... and where the task asks for what makes such a part, someone else's part is no answer at all: a question
 # about training a LoRA wants trainers and base models, not a LoRA file that happens to share its words
 MAKES_PARTS = {"personalization": {"lora": -3.0}}
@@ -77,6 +80,8 @@ class ModelTable:
         self.takes_image = np.array(["image" in m.input_modalities for m in models], dtype=float)
         self.takes_video = np.array(["video" in m.input_modalities for m in models], dtype=float)
         self.video_only = np.array(["video" in m.output_modalities and "image" not in m.output_modalities
+                                    for m in models], dtype=float)
+        self.sound_only = np.array(["audio" in m.output_modalities and not {"image", "video", "3d"} & set(m.output_modalities)
                                     for m in models], dtype=float)
         self._index_rows: dict = {}  # id(index) -> (index, rows)
         self._per_task: dict = {}  # (what, task id) -> (the taxonomy it was computed with, the array)
@@ -205,13 +210,18 @@ def medium(question: str, table: ModelTable, task: Task, tasks: dict[str, Task])
     about a picture: the models that only make video last (also for a task of both, such as speeding up
     generation: a video speed LoRA does not speed up SDXL)."""
     if "image" not in task.output_modalities:
-        return 0.0
+        # a task of no one medium (watermarks, evaluation) asked about pictures: not a model that makes only sound
+        if task.output_modalities or mentions_audio(question) or not names_a_picture(question):
+            return 0.0
+        return -VIDEO_MEDIUM_WEIGHT * table.sound_only
     if mentions_video(question):
         # the task's own models or ones known to do it, not the wider family's (a video generator filed under
         # image editing does not segment a clip)
         return VIDEO_MEDIUM_WEIGHT * table.takes_video * (task_fit(table, task, tasks) >= 2.0)
-    # a still picture: a model that makes only video (a video inpainter filed under inpainting) does not
-    return -VIDEO_MEDIUM_WEIGHT * table.video_only
+    # a still picture: a model that makes only video (a video inpainter filed under inpainting) does not, nor
+    # one that makes only sound (an audio watermarker, asked about watermarks in images), unless sound is asked
+    sound = 0.0 if mentions_audio(question) else table.sound_only
+    return -VIDEO_MEDIUM_WEIGHT * (table.video_only + sound)
 
 
 def scores(store, question: str, task: Task, tasks: dict[str, Task], qvec, space, cache_dir) -> tuple:
@@ -238,12 +248,15 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
         score = score + np.where(fit > 0, FAVOURED * used, 0.0)
         tool = mechanism_tool(table, used, fit, score)
     named = named_first(table, linked, task, tasks, score, names)
-    rows = named + [int(r) for r in candidates(fit, table, score, linked, task.generative)]
+    # nor does one of another medium (a sound-only watermarker for pictures) fill the list: it is left out
+    off = np.asarray(medium(question, table, task, tasks)) < 0
+    rows = named + [int(r) for r in candidates(fit, table, score, linked, task.generative)
+                    if not (off.ndim and off[r])]
     if tool is not None and tool not in rows[:1]:  # the tool for the mechanism, right after the first model
         rows = rows[:1] + [tool] + [r for r in rows[1:] if r != tool]
     out, seen = [], set()
     for r in rows:
-        key = shown_family(table, r)
+        key = shown_family(table, r, speed_apart=task.id == "acceleration")
         if same_family(key, seen):
             continue
         seen.add(key)
@@ -286,13 +299,14 @@ def mechanism_tool(table: ModelTable, used: np.ndarray, fit: np.ndarray, score: 
     return int(max(rows, key=lambda r: score[r])) if rows else None
 
 
-def shown_family(table: ModelTable, row: int) -> str:
+def shown_family(table: ModelTable, row: int, speed_apart: bool = False) -> str:
     """What a recommendation stands for: its family, or for a ControlNet, the family's control adapters (an
     SDXL lineart adapter is not another SDXL checkpoint; a LoRA or an add-on file of a family mostly is), and
-    for a speed LoRA, the family's few-step add-ons (DMD2 for SDXL is not another SDXL checkpoint either)."""
+    `speed_apart`, when speed is what is asked, for a speed LoRA, the family's few-step add-ons (DMD2 for SDXL
+    is not another SDXL checkpoint there; for any other job it is a part of the family's model)."""
     if table.roles[row] == "controlnet":
         return f"{table.families[row]}:controlnet"
-    if table.roles[row] in ("lora", "add-on") and table.tasks[row] == "acceleration":
+    if speed_apart and table.roles[row] in ("lora", "add-on") and table.tasks[row] == "acceleration":
         return f"{table.families[row]}:speed"
     return table.families[row]
 
