@@ -9,7 +9,7 @@ RUBRIC.md, never by this script (see BENCHMARKS.md for who judged).
     .venv/bin/python bench/expert/run.py LABEL [--detail short|full] [--questions FILE]
 
 questions-unseen.json (round U1), questions-unseen2.json (round U2, stop 20) and questions-unseen3.json
-(round U3, stop 21), and so on to questions-unseen20.json (round U20, stop 29) each hold 16 further
+(round U3, stop 21), and so on to questions-unseen22.json (round U22, stop 30) each hold 16 further
 questions written by an independent reviewer who never saw the code; they are held out: answered and
 judged once, before anything is changed after them (BENCHMARKS.md says what each round measures).
 """

@@ -81,8 +81,9 @@ class ModelTable:
         self.takes_video = np.array(["video" in m.input_modalities for m in models], dtype=float)
         self.video_only = np.array(["video" in m.output_modalities and "image" not in m.output_modalities
                                     for m in models], dtype=float)
-        self.sound_only = np.array(["audio" in m.output_modalities and not {"image", "video", "3d"} & set(m.output_modalities)
-                                    for m in models], dtype=float)
+        self.sound_only = np.array(["audio" in m.output_modalities
+                                    and not {"image", "video", "3d"} & set(m.output_modalities) for m in models],
+                                   dtype=float)
         self._index_rows: dict = {}  # id(index) -> (index, rows)
         self._per_task: dict = {}  # (what, task id) -> (the taxonomy it was computed with, the array)
         self._matching: dict = {}
@@ -249,9 +250,9 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
         tool = mechanism_tool(table, used, fit, score)
     named = named_first(table, linked, task, tasks, score, names)
     # nor does one of another medium (a sound-only watermarker for pictures) fill the list: it is left out
-    off = np.asarray(medium(question, table, task, tasks)) < 0
+    fitting_medium = np.asarray(medium(question, table, task, tasks)) >= 0
     rows = named + [int(r) for r in candidates(fit, table, score, linked, task.generative)
-                    if not (off.ndim and off[r])]
+                    if not fitting_medium.ndim or fitting_medium[r]]
     if tool is not None and tool not in rows[:1]:  # the tool for the mechanism, right after the first model
         rows = rows[:1] + [tool] + [r for r in rows[1:] if r != tool]
     out, seen = [], set()
@@ -264,7 +265,6 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
         if len(out) >= k:
             break
     if used is not None and len(out) >= 3:
-        fitting_medium = np.asarray(medium(question, table, task, tasks)) >= 0  # (a video model for a photo)
         out = with_second_tool(table, out, used & fitting_medium, fit, score)
     return out
 
