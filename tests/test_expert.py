@@ -848,6 +848,15 @@ def test_the_tightest_short_answer_shows_a_stand_in_by_what_goes_in_and_out(lab)
     ("If someone strips the metadata, can you still work out which checkpoint and LoRA made a picture?",
      "model-identification", "model-attribution"),
     ("Can ComfyUI run Flux on an Intel Arc card?", "hardware-installation", "macs-amd-and-several-gpus"),
+    ("What do the square brackets in '[photo of a fox:oil painting of a fox:0.4]' do in an A1111 prompt?",
+     "prompt-engineering", "prompt-editing-and-alternation"),
+    ("Can a .ckpt model from a random site give my PC a virus?", None, "model-file-safety"),
+    ("Can AI turn a photo of me wearing a jacket into a ghost mannequin shot of just the jacket?", "virtual-try-on",
+     "virtual-try-off"),
+    ("Why did ComfyUI get ten times slower after an NVIDIA driver update, with shared GPU memory filling up?",
+     "hardware-installation", "vram-out-of-memory"),
+    ("How do I remove lens flare ghosts from night photos of streetlights?", "image-restoration",
+     "lens-flare-removal"),
 ])
 def test_angles_of_common_questions_have_their_own_mechanisms(lab, question, task, explainer):
     """A generated photo's blurred background is the model's learned look (not a depth effect to add), a comic's
