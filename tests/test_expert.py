@@ -857,6 +857,8 @@ def test_the_tightest_short_answer_shows_a_stand_in_by_what_goes_in_and_out(lab)
      "hardware-installation", "vram-out-of-memory"),
     ("How do I remove lens flare ghosts from night photos of streetlights?", "image-restoration",
      "lens-flare-removal"),
+    ("Can AI clean the raindrops off photos I took through a wet bus window?", "image-restoration",
+     "raindrop-removal"),
 ])
 def test_angles_of_common_questions_have_their_own_mechanisms(lab, question, task, explainer):
     """A generated photo's blurred background is the model's learned look (not a depth effect to add), a comic's
