@@ -169,3 +169,13 @@ def test_corrupted_store(tmp_path):
     db = tmp_path / "bad.db"
     db.write_bytes(b"\x00garbage" * 1000)
     assert "is damaged" in error_line(run_muselab("--db", db, "ask", ANIME))
+
+
+def test_a_named_models_paper_goes_after_the_two_best_and_only_once():
+    from muselab.search.papers import Hit, with_named
+
+    hits = [Hit(str(i), 1.0 / (i + 1)) for i in range(8)]
+    out = with_named(hits, ["6", "new"], 5)
+    assert [h.id for h in out[:5]] == ["0", "1", "6", "new", "2"]
+    assert len({h.id for h in out}) == len(out) == 9  # moved, not copied
+    assert with_named(hits, ["1"], 5) == hits  # already among the first: left where it is

@@ -3,7 +3,6 @@ with a model a question names."""
 
 import json
 import re
-import time
 
 import pytest
 
@@ -120,14 +119,11 @@ def test_the_named_model_is_called_first_only_when_it_is(lab):
         assert (said.group(2) == "recommended first") == (said.group(1) == first), question
 
 
-def test_a_question_naming_ten_models_links_them_quickly(lab):
+def test_a_question_naming_ten_models_links_them(lab):
     question = ("Wan 2.2 vs HunyuanVideo vs LTX-2 vs FLUX.1 Kontext vs Qwen-Image vs SDXL vs SeedVR2 vs BiRefNet "
                 "vs Hunyuan3D vs Chroma: which is best?")
-    lab.retrieve("warm up")
-    start = time.perf_counter()
     read = lab.retrieve(question)
-    assert len(read.linked) >= 9
-    assert time.perf_counter() - start < 2.0  # a generous bound: the benchmark measures the real figure
+    assert len(read.linked) >= 9  # (how fast: bench/named.py measures it against a baseline)
 
 
 @pytest.mark.parametrize("question", [
@@ -149,3 +145,40 @@ def test_records_are_filed_by_what_they_do(lab):
     r = lab.ask("How do background removers cut out a person so cleanly, even around hair?")
     assert r.task.id == "background-removal"
     assert any(m.family == "BiRefNet" for m in r.models)
+
+
+def test_the_family_written_exactly_leads_its_versions(lab):
+    read = lab.retrieve("I've been trying Qwen-Image: why do eight random seeds give nearly the same picture?")
+    assert read.linked[0].text == "Qwen-Image"
+    assert read.models[0].named and read.models[0].model.family == "Qwen-Image"  # not 'Qwen Image 2.1'
+
+
+@pytest.mark.parametrize("question, paper, name", [
+    ("I've been trying Qwen-Image: why do eight random seeds give nearly the same picture?", "2508.02324",
+     "Qwen-Image"),
+    ("In SD 1.5 why do my portraits get six fingers?", "2112.10752", "SD 1.5"),  # its models' family
+    ("My Wan 2.2 clips stop moving after three seconds, why?", "2503.20314", "Wan 2.2"),  # a version of Wan
+])
+def test_the_paper_of_a_named_model_is_among_the_papers(lab, question, paper, name):
+    r = lab.ask(question)
+    assert paper in [p.id for p in r.papers]
+    note = next(n for n in r.answer.notes if n.source.arxiv_id == paper)
+    assert note.model == (name, True) and note.level != "loosely related"
+    if note.mechanism is None:  # (a work the asked mechanism rests on says that instead)
+        assert f"paper of {name}, " in r.markdown and "the question names" in r.markdown
+
+
+def test_a_name_of_add_ons_brings_no_paper_of_their_base_model(lab):
+    from muselab.search.ask import model_papers
+
+    links = [link for link in lab.retrieve("I use IP-Adapter FaceID for portraits").linked]
+    assert links and links[0].text == "IP-Adapter FaceID"
+    assert "2307.01952" not in model_papers(lab.store, links, [])  # its files sit under SDXL; SDXL's report is not its
+
+
+def test_the_first_fitting_models_paper_is_shown_as_its_paper(lab):
+    r = lab.ask("How do apps make smooth slow-motion video by creating frames in between the real ones?")
+    first = next(m for m, fit in zip(r.models, r.retrieval.models) if fit.fits)
+    note = next((n for n in r.answer.notes if n.model and not n.model[1]), None)
+    assert note is not None and note.model[0] == (first.display_name or first.name)
+    assert first.paper_url.endswith(note.source.arxiv_id)

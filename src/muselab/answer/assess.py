@@ -63,6 +63,7 @@ class Subject:
     store: object = None
     closeness: dict = field(default_factory=dict)
     clear: frozenset | None = None  # (from `ask`) the explainers clearly asked about; None: all (found by cue)
+    model_papers: dict = field(default_factory=dict)  # (from `ask`) paper id -> (its model, named or not)
 
     def __post_init__(self):
         t = self.guess.task
@@ -95,13 +96,14 @@ def rate(src: Source, question: str, subject: Subject) -> SourceNote:
     pid = src.arxiv_id
     cited, on_task = subject.cited.get(pid), bool(subject.paper_tasks(pid) & subject.task_ids)
     level = _level(pid in subject.asked, on_task, subject.closeness.get(pid), len(by_method), len(by_question))
-    if cited is not None and level == "loosely related":
-        level = "related"  # a work behind a mechanism the answer shows is at least related
+    model = subject.model_papers.get(pid)
+    if (cited is not None or model) and level == "loosely related":
+        level = "related"  # a work behind a mechanism the answer shows, or a shown model's own, is related
     rank = {"closely related": 2, "related": 1, "loosely related": 0}[level]
     score = 10.0 * rank + 3.0 * (cited is not None) + 2.0 * on_task + len(by_method) + 0.5 * len(by_question)
     terms = q_stems | {w for seq in phrases.values() for w in seq}
     return SourceNote(src, score, level, (by_method + by_question)[:5], pick_sentences(src.summary, terms),
-                      mechanism=cited.title if cited else None, on_task=on_task)
+                      mechanism=cited.title if cited else None, on_task=on_task, model=model)
 
 
 def _level(cited: bool, on_task: bool, close, n_method: int, n_question: int) -> str:

@@ -40,7 +40,7 @@ def compose(ctx: Context, store, tasks: dict[str, Task], guess: TaskGuess | None
     explainers = hints.explainers if hints else pick(ctx.question, guess.task)
     # 4. rate every given paper: is it about the asked task or mechanism?
     subject = Subject(guess, tasks, explainers, store, hints.closeness if hints else {},
-                      hints.clear if hints else None)
+                      hints.clear if hints else None, hints.model_papers if hints else {})
     notes = [rate(p, ctx.question, subject) for p in ctx.papers]
     notes.sort(key=lambda n: -n.score)  # stable: ties keep the given order
     # 5. the ComfyUI template that runs the recommended model, when muselab cannot run it here

@@ -31,6 +31,7 @@ class SourceNote:
     sentences: list[str]
     mechanism: str | None = None  # the explainer (title) whose mechanism the paper is a source of
     on_task: bool = False  # filed under the asked task
+    model: tuple | None = None  # (the model whose paper it is, whether the question names it)
 
 
 @dataclass

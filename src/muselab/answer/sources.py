@@ -66,6 +66,10 @@ def connection(n: SourceNote, qt: Task, full: bool = True, brief: bool = False) 
     if n.mechanism:
         return f"On {lower_first(n.mechanism)}." if brief else \
             f"Why it matters here: it is one of the works behind the mechanism asked about ({lower_first(n.mechanism)})."
+    if n.model:
+        name, named = n.model
+        whose = "which the question names" if named else "the first model recommended"
+        return f"The paper of {name}, {whose}." if brief else f"Why it matters here: it is the paper of {name}, {whose}."
     if n.on_task:
         return f"On {qt.name.lower()}." if brief else f"Why it matters here: it is a paper on {qt.name.lower()}{said}"
     if n.level in ("closely related", "related") and brief:

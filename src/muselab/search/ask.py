@@ -21,7 +21,7 @@ from muselab.search.explain import (MIN_SIMILARITY, beside_the_first, cue_scores
 from muselab.search.index import ensure_model_vectors
 from muselab.search.link import Link, name_index, unknown_names
 from muselab.search.models import Recommendation, model_table, recommend, same_family, shown_family
-from muselab.search.papers import PaperSearch
+from muselab.search.papers import PaperSearch, named_works
 from muselab.search.tasks import TaskGuess, identify, task_vectors
 
 LINK_PRIOR = (1.5, 0.5)  # a named model's task counts, for itself and its family; the question's words can overrule
@@ -42,6 +42,7 @@ class Retrieval:
     explainers: list = field(default_factory=list)  # the mechanisms it asks about (catalog explainers)
     closeness: dict = field(default_factory=dict)  # paper id -> (cosine with the question, with its subject)
     clear: frozenset | None = None  # the explainers asked about in its words or clearly in meaning (None: all)
+    model_papers: dict = field(default_factory=dict)  # paper id -> (the model it is the paper of, named or not)
 
 
 def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: int, mode: str = "task") -> Retrieval:
@@ -75,7 +76,9 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
         recs = with_tool_of_step(store, question, recs, explained, guess, tasks, qvec, embedder, settings, k_models)
     # 5. the papers
     search = PaperSearch(store, embedder, settings.cache_dir, task_vectors=task_vectors(store, embedder, settings.cache_dir))
-    hits = search.search(question, mode=mode, k=k_papers, guess=guess, qvec=qvec, explainers=explained)
+    works = model_papers(store, links, recs)
+    hits = search.search(question, mode=mode, k=k_papers, guess=guess, qvec=qvec, explainers=explained,
+                         named=list(works))
     papers = [(p, h.score) for h in hits if (p := store.paper(h.id))]
     close = search.closeness([p.id for p, _ in papers], qvec, guess, explained)
     clear = clearly_asked(question, explained, qvec)
@@ -89,7 +92,8 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
     elif not any(r.fits for r in recs):
         notices.append(f"no model in the catalog fits {guess.task.name.lower()}; the closest ones are shown")
     unknown = unknown_names(question, links, tasks.values(), name_index(store))
-    return Retrieval(ctx, guess, recs, papers, mode, notices, links, unknown, explained, close, clear)
+    return Retrieval(ctx, guess, recs, papers, mode, notices, links, unknown, explained, close, clear,
+                     model_papers={pid: said for pid, said in works.items() if pid in ctx_ids(papers)})
 
 
 def clearly_asked(question: str, explained: list[tuple], qvec) -> frozenset:
@@ -125,6 +129,30 @@ def without_names(question: str, links: list[Link]) -> str:
     for link in links:
         question = question.replace(link.text, "the model")
     return question
+
+
+def model_papers(store, links: list[Link], recs: list[Recommendation]) -> dict[str, tuple[str, bool]]:
+    """The papers of the models the question names, then of the first recommended model that fits: paper
+    id -> (the model's name as the question writes it or as the catalog shows it, named or not). A named
+    model goes by its name, its models' commonest family ('Stable Diffusion 1.5' for 'SD 1.5'), then the
+    link's; a name of add-ons only is not its base model's ('IP-Adapter FaceID' files are filed under SDXL,
+    but the SDXL report is not their paper)."""
+    table = model_table(store)
+    out: dict[str, tuple[str, bool]] = {}
+    for link in links:
+        found = [m.family for n in link.models if (r := table.row.get(n.lower())) is not None
+                 and (m := table.models[r]).role in ("model", "api") and m.family]
+        families = [link.text] + ([max(dict.fromkeys(found), key=found.count), link.family] if found else [])
+        for pid in named_works(store, [families]):
+            out.setdefault(pid, (link.text, True))
+    for r in [r for r in recs if r.fits][:1]:
+        for pid in named_works(store, [[r.model.family]]):
+            out.setdefault(pid, (r.model.display_name or r.model.name, False))
+    return out
+
+
+def ctx_ids(papers: list[tuple[Paper, float]]) -> set[str]:
+    return {p.id for p, _ in papers}
 
 
 def linked_tasks(store, links: list[Link]) -> list[str]:

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from muselab.catalog.families import squash
 from muselab.catalog.records import Task
 from muselab.catalog.taxonomy import task_text
 from muselab.search.fusion import fuse, ranking
 from muselab.search.index import load_index
-from muselab.text import GENERIC, STOPWORDS, stem
+from muselab.text import GENERIC, STOPWORDS, arxiv_id_of, stem
 
 QUERY_TERMS = 40  # an expanded query keeps the question's words, then the task's, up to this many
 MODES = ("task", "hybrid", "lexical", "dense")
@@ -151,9 +152,10 @@ class PaperSearch:
     # -- modes ---------------------------------------------------------------
 
     def search(self, question: str, mode: str = "task", k: int = 10, guess=None, qvec=None,
-               explainers=()) -> list[Hit]:
+               explainers=(), named=()) -> list[Hit]:
         """`explainers`: (Explainer, its vector) of the mechanisms the question is about (task mode): the
-        papers each rests on are ranked on their own, and the question is bridged to its meaning."""
+        papers each rests on are ranked on their own, and the question is bridged to its meaning. `named`:
+        the papers of the models the question names (task mode), shown among the first."""
         if mode == "lexical":
             return self._hits(self.bm25_scores(question), k)
         if qvec is None:
@@ -175,6 +177,7 @@ class PaperSearch:
             hits = diversify(hits, self.vectors(), top=min(k, 10))
             if guess is not None and guess.second is not None:
                 hits = with_second_part(hits, second_works(explainers, guess.second, self.bm25_index().position), k)
+            hits = with_named(hits, [pid for pid in named if pid in self.bm25_index().position], k)
         return hits[:k]
 
     def task_rankings(self, question: str, q_bm25: np.ndarray, q_dense: np.ndarray, task: Task,
@@ -262,6 +265,61 @@ def with_second_part(hits: list[Hit], works: list[str], k: int) -> list[Hit]:
         if extra and len(out) % 2 == 1:
             out.append(extra.pop(0))
     return out + extra
+
+
+NAMED_AT = 2  # where the paper of a named model goes when it is not among the first ones: after the two best
+NAMED_MOST = 2  # of the named models' papers, this many at most (a question naming four models is about one)
+
+
+def with_named(hits: list[Hit], works: list[str], k: int) -> list[Hit]:
+    """The hits, with the papers of the models the question names among the first k: the work practitioners
+    cite for a model is its own report (the Wan report for a question about Wan 2.2)."""
+    out = list(hits)
+    for n, pid in enumerate(works[:NAMED_MOST]):
+        if any(h.id == pid for h in out[:k]):
+            continue
+        found = next((h for h in out if h.id == pid), None) or Hit(pid, 0.0)
+        out = [h for h in out if h.id != pid]
+        out.insert(min(NAMED_AT + n, k - 1, len(out)), found)
+    return out
+
+
+def family_papers(store) -> dict[str, str]:
+    """Squashed family name -> the arXiv id of the paper its models' records give, for papers in the corpus."""
+    def build():
+        from muselab.search.models import model_table
+
+        out: dict[str, str] = {}
+        for m in model_table(store).models:
+            pid = arxiv_id_of(m.paper_url)
+            if pid and m.family and squash(m.family) not in out and store.paper(pid) is not None:
+                out[squash(m.family)] = pid
+        return out
+
+    return store.derived("family_papers", ("models", "papers"), build)
+
+
+# what may follow a family's name in a version or variant of it: 'wan' + '22', 'qwenimage' + 'edit2509'
+# (not 'sde' + 'dit': SDEdit is no version of score SDEs)
+VERSION_OF = re.compile(r"$|v?\d|edit")
+
+
+def named_works(store, named: list[list[str]]) -> list[str]:
+    """The papers of the models a question names, in its order; per name, the family names it goes by (its
+    models' family first). A family's own paper, else that of the family it is a version of ('Wan 2.2' ->
+    'Wan'); a family with no paper brings none (FLUX.1: FLUX.1 Kontext is another model, not its base)."""
+    papers = family_papers(store)
+    out = []
+    for families in named:
+        for name in families:
+            key = squash(name or "")
+            base = max((f for f in papers if key.startswith(f) and VERSION_OF.match(key, len(f))), key=len,
+                       default=None) if key else None
+            if base:
+                if papers[base] not in out:
+                    out.append(papers[base])
+                break
+    return out
 
 
 def cited_value(rank: int, j: int, part: int | None) -> float:
