@@ -1006,3 +1006,45 @@ def test_records_the_judges_found_misdescribed_take_and_make_what_they_do(lab):
     assert lab.store.model("Txt23D-MVDream").output_modalities == ["multi-view images"]  # 3D comes from SDS
     assert lab.store.model("Edit-qwen-image-layered-bf16").output_modalities == ["RGBA image layers"]
     assert lab.store.model("Control-lotus-depth-d-v1-1").input_modalities == ["image"]
+
+
+# -- typical questions: which way they go, and the models practitioners reach for first ---------------------
+
+@pytest.mark.parametrize("question, way", [
+    ("How do I make a picture of a castle from a prompt?", "picture"),
+    ("My daughter typed a sentence and got a perfect picture: how?", "picture"),
+    ("How do text to image models work?", "picture"),
+    ("How can I get the prompt from this picture?", "words"),
+    ("Is there a tool that turns an image into a prompt?", "words"),
+    ("How do I write a prompt for a photo of a cat?", None),  # writing a prompt to make a photo: no direction
+    ("Can AI make a picture with words on a sign?", None),  # words drawn in it are not what it is made from
+])
+def test_the_way_between_words_and_a_picture_is_read_from_the_grammar(question, way):
+    from muselab.text import words_and_picture
+
+    assert words_and_picture(question) == way
+
+
+def test_a_picture_asked_from_a_prompt_is_never_read_as_reading_a_prompt_off_a_picture(lab):
+    made = lab.ask("How do I make a picture of a castle from a prompt?")
+    assert made.task.id != "image-to-prompt" and "image-to-prompt" not in made.answer.explainers[:1]
+    assert lab.ask("How can I get the prompt from this picture?").task.id == "image-to-prompt"
+
+
+def test_a_plain_question_gets_the_mechanism_and_the_models_practitioners_reach_for_first(lab):
+    from muselab.search.models import staples
+
+    r = lab.ask("How do AI image generators work?")
+    assert r.task.id == "text-to-image" and r.answer.explainers[0] == "how-diffusion-makes-images"
+    assert all("text-to-image" in staples(m) for m in r.models), [m.name for m in r.models]
+    assert "2006.11239" in [p.id for p in r.papers] or "2112.10752" in [p.id for p in r.papers]
+
+
+def test_making_pictures_faster_is_not_answered_with_an_editors_or_a_videos_speed_up(lab):
+    r = lab.ask("How do I make images faster on my slow GPU?")
+    assert r.task.id == "acceleration" and r.models
+    for m in r.models:
+        assert "edit" not in f"{m.family} {m.display_name}".lower() and m.output_modalities != ["video"], m.name
+    edited = lab.ask("How can I speed up my Qwen-Image-Edit edits?")
+    assert "edit" in f"{edited.models[0].family} {edited.models[0].display_name}".lower()
+    assert lab.store.model("Edit-lightx2v-T2V-14B-cfg-step-distill-v2-lora-rank64-bf16").output_modalities == ["video"]

@@ -169,7 +169,7 @@ def test_the_paper_of_a_named_model_is_among_the_papers(lab, question, paper, na
 
 
 def test_a_name_of_add_ons_brings_no_paper_of_their_base_model(lab):
-    from muselab.search.ask import model_papers
+    from muselab.search.works import model_papers
 
     links = [link for link in lab.retrieve("I use IP-Adapter FaceID for portraits").linked]
     assert links and links[0].text == "IP-Adapter FaceID"

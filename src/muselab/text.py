@@ -156,6 +156,14 @@ def names_a_picture(text: str) -> bool:
     return bool(_STILL_WORD.search(t) or _VIDEO_MEDIUM.search(t) or _LOOKED_AT.search(t))
 
 
+# the user changes a picture they have rather than making a new one ('speed up my Kontext edits')
+_EDITING = re.compile(r"(?<![a-z])(edit|edits|edited|editing|editor|editors|kontext|inpaint|inpainting|retouch\w*)(?![a-z])")
+
+
+def mentions_editing(text: str) -> bool:
+    return _EDITING.search(normalise(text)) is not None
+
+
 def mentions_still(text: str) -> bool:
     """A still picture is named ('my photo', 'a screenshot'): what the user starts from, often."""
     return _STILL_WORD.search(normalise(text)) is not None
@@ -176,6 +184,30 @@ def _made(t: str) -> tuple[int, str, int, int, bool] | None:
     if (m := _STILL_MOVING.search(t)):
         found.append((m.start(), "video", m.start(), m.end(), True))
     return min(found) if found else None
+
+
+# Which way a question goes between words and a picture: 'a picture from my prompt' is made from words,
+# 'the prompt from this picture' is read off one. Novice wordings of both sit close in meaning (the same
+# words, either way round), so the grammar decides: what is made, and what it is made from.
+_PICTURES = r"(?:pictures?|images?|photos?|illustrations?|drawings?|paintings?|portraits?|art|artwork|wallpapers?)"
+_WORDS = r"(?:prompts?|text|words|sentences?|descriptions?|captions?|a line|one line)"
+_DETERMINER = r"(?:(?:a|an|the|my|your|just|only|some|one|few|this|that|simple|short|written|typed)\s+){0,3}"
+_TO_PICTURE = re.compile(
+    rf"\b{_MAKING}\b[^.?!]{{0,60}}?\b{_PICTURES}\b[^.?!]{{0,40}}?\b(?:from|out of|using|based on)\s+{_DETERMINER}"
+    rf"{_WORDS}(?![a-z])|(?<![a-z]){_WORDS}\s+(?:in)?to\s+(?:an?\s+)?{_PICTURES}\b|"
+    rf"\b(?:type|types|typed|typing|write|writes|wrote|writing|enter|enters|entered)\b\s+{_DETERMINER}{_WORDS}"
+    rf"[^.?!]{{0,60}}?\b(?:and|then)\s+(?:\w+\s+){{0,2}}(?:get|gets|got|getting)\s+(?:\w+\s+){{0,3}}{_PICTURES}\b")
+_TO_WORDS = re.compile(
+    rf"(?<![a-z]){_WORDS}\s+(?:\w+\s+){{0,2}}(?:(?:from|of|behind)\s+(?:a|an|the|this|that|my|your|these|those|"
+    rf"any|existing|someone's)?|for\s+(?:this|that|these|those|an existing|existing))\s*(?:\w+\s+)?{_PICTURES}\b|\b{_PICTURES}\s+(?:in)?to\s+(?:an?\s+)?{_WORDS}(?![a-z])")
+
+
+def words_and_picture(text: str) -> str | None:
+    """'picture' when the question asks for a picture made from words, 'words' when it asks for the words
+    of a picture (its prompt, a caption), None when it says neither or both."""
+    t = normalise(text)
+    to_picture, to_words = bool(_TO_PICTURE.search(t)), bool(_TO_WORDS.search(t))
+    return "picture" if to_picture and not to_words else "words" if to_words and not to_picture else None
 
 
 _WORDING = re.compile(r"(?<![a-z])(sentences?|prompts?|descriptions?|lyrics|typing|typed|type|text|words|"

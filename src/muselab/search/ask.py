@@ -21,8 +21,9 @@ from muselab.search.explain import (MIN_SIMILARITY, beside_the_first, cue_scores
 from muselab.search.index import ensure_model_vectors
 from muselab.search.link import Link, name_index, unknown_names
 from muselab.search.models import Recommendation, model_table, recommend, same_family, shown_family
-from muselab.search.papers import PaperSearch, named_works
-from muselab.search.tasks import TaskGuess, identify, task_vectors
+from muselab.search.papers import PaperSearch
+from muselab.search.tasks import TaskGuess, direction, identify, task_vectors
+from muselab.search.works import model_papers
 
 LINK_PRIOR = (1.5, 0.5)  # a named model's task counts, for itself and its family; the question's words can overrule
 
@@ -131,26 +132,6 @@ def without_names(question: str, links: list[Link]) -> str:
     return question
 
 
-def model_papers(store, links: list[Link], recs: list[Recommendation]) -> dict[str, tuple[str, bool]]:
-    """The papers of the models the question names, then of the first recommended model that fits: paper
-    id -> (the model's name as the question writes it or as the catalog shows it, named or not). A named
-    model goes by its name, its models' commonest family ('Stable Diffusion 1.5' for 'SD 1.5'), then the
-    link's; a name of add-ons only is not its base model's ('IP-Adapter FaceID' files are filed under SDXL,
-    but the SDXL report is not their paper)."""
-    table = model_table(store)
-    out: dict[str, tuple[str, bool]] = {}
-    for link in links:
-        found = [m.family for n in link.models if (r := table.row.get(n.lower())) is not None
-                 and (m := table.models[r]).role in ("model", "api") and m.family]
-        families = [link.text] + ([max(dict.fromkeys(found), key=found.count), link.family] if found else [])
-        for pid in named_works(store, [families]):
-            out.setdefault(pid, (link.text, True))
-    for r in [r for r in recs if r.fits][:1]:
-        for pid in named_works(store, [[r.model.family]]):
-            out.setdefault(pid, (r.model.display_name or r.model.name, False))
-    return out
-
-
 def ctx_ids(papers: list[tuple[Paper, float]]) -> set[str]:
     return {p.id for p, _ in papers}
 
@@ -214,6 +195,9 @@ def explaining(question: str, guess, qvec, store, embedder, cache_dir) -> list[t
         else:
             chosen = chosen[:1] + more + chosen[1:]
     asked = {t.id for t in (guess.task, guess.second) if t is not None}
+    # nor the mechanism of a task the question goes against ('a picture from a prompt' is not reading a prompt)
+    against = set(direction(question, store.tasks())[1]) - asked
+    chosen = [e for e in chosen if not (e.tasks and e.tasks[0] in against)]
     return [(e, vectors.vector(e.id)) for e in beside_the_first(chosen, meaning, asked)[:3]]
 
 

@@ -27,8 +27,8 @@ from muselab.catalog.taxonomy import family, lineage
 from muselab.search.fusion import fuse, positions, ranking
 from muselab.search.index import load_index
 from muselab.search.papers import fts_terms, lexical
-from muselab.text import (DOMAINS, asked_scale, domains_in, mentions_audio, mentions_still, mentions_video,
-                          names_a_picture, normalise)
+from muselab.text import (DOMAINS, asked_scale, domains_in, mentions_audio, mentions_editing, mentions_still,
+                          mentions_video, names_a_picture, normalise)
 
 # parts of a workflow: never "the model", and below the models whenever one exists
 PART_ROLES = {"vae": -3.0, "text-encoder": -3.0, "image-encoder": -3.0, "audio-encoder": -3.0, "embedding": -2.0,
@@ -50,6 +50,7 @@ ESTABLISHED, KNOWN_ARCHITECTURE, PUBLISHED = 0.7, 0.3, 0.4
 VIDEO_MEDIUM_WEIGHT = 2.0
 SIBLING = 0.75  # task fit of a model filed under a sibling task (an inpainter, asked for virtual try-on)
 FAVOURED = 2.5  # a model the asked mechanism's explainer names as what practitioners use for it
+STAPLE = 1.5  # a model of a family practitioners reach for first for the task (families.toml 'staple')
 
 
 @dataclass
@@ -77,6 +78,10 @@ class ModelTable:
         top = math.log1p(max((m.popularity or 0) for m in models)) if models else 1.0
         self.prior = np.array([(0.8 if m.runnable else 0.0) + (0.3 if m.summary else 0.0)
                                + 0.8 * math.log1p(m.popularity or 0) / (top or 1.0) + established(m) for m in models])
+        self.staples = [staples(m) for m in models]
+        # made for editing pictures: an editor, or a speed-up of one ('Qwen-Image-Edit Lightning')
+        self.edits = np.array(["edit" in squash(f"{m.family or ''} {m.display_name or m.name}") for m in models],
+                              dtype=float)
         self.takes_image = np.array(["image" in m.input_modalities for m in models], dtype=float)
         self.takes_video = np.array(["video" in m.input_modalities for m in models], dtype=float)
         self.video_only = np.array(["video" in m.output_modalities and "image" not in m.output_modalities
@@ -122,6 +127,18 @@ def established(m: Model) -> float:
     described = bool(entry.get("about")) and not entry.get("niche")
     return (ESTABLISHED * described + KNOWN_ARCHITECTURE * bool(architecture_of(m))
             + PUBLISHED * bool(m.paper_url))
+
+
+def staples(m: Model) -> frozenset[str]:
+    """The tasks for which practitioners reach for the model's family first."""
+    from muselab.catalog.knowledge import knowledge_of
+
+    return frozenset((knowledge_of(m) or {}).get("staple", ()))
+
+
+def staple_scores(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray:
+    return table.per_task("staple", task, tasks, lambda: np.array(
+        [STAPLE * (task.id in s) for s in table.staples]))
 
 
 def model_table(store) -> ModelTable:
@@ -215,6 +232,8 @@ def medium(question: str, table: ModelTable, task: Task, tasks: dict[str, Task])
         if task.output_modalities or mentions_audio(question) or not names_a_picture(question):
             return 0.0
         return -VIDEO_MEDIUM_WEIGHT * table.sound_only
+    # a speed-up serves its base model: asked to make pictures faster, not an editor's (Qwen-Image-Edit Lightning)
+    edits = table.edits if task.id == "acceleration" and not mentions_editing(question) else 0.0
     if mentions_video(question):
         # the task's own models or ones known to do it, not the wider family's (a video generator filed under
         # image editing does not segment a clip)
@@ -222,7 +241,7 @@ def medium(question: str, table: ModelTable, task: Task, tasks: dict[str, Task])
     # a still picture: a model that makes only video (a video inpainter filed under inpainting) does not, nor
     # one that makes only sound (an audio watermarker, asked about watermarks in images), unless sound is asked
     sound = 0.0 if mentions_audio(question) else table.sound_only
-    return -VIDEO_MEDIUM_WEIGHT * (table.video_only + sound)
+    return -VIDEO_MEDIUM_WEIGHT * (table.video_only + sound + edits)
 
 
 def scores(store, question: str, task: Task, tasks: dict[str, Task], qvec, space, cache_dir) -> tuple:
@@ -230,7 +249,7 @@ def scores(store, question: str, task: Task, tasks: dict[str, Task], qvec, space
     table = model_table(store)
     fit = task_fit(table, task, tasks)
     score = (fit + 4.0 * meaning_scores(store, table, qvec, space) + lexical_scores(store, question, table, cache_dir)
-             + 1.2 * specifics(question, table) + np.where(fit > 0, table.prior, 0.0)
+             + 1.2 * specifics(question, table) + np.where(fit > 0, table.prior + staple_scores(table, task, tasks), 0.0)
              + part_penalty(table, task, tasks) + medium(question, table, task, tasks))
     return score, fit
 
@@ -412,3 +431,4 @@ def search_models(store, query: str, k: int, mode: str, embedder=None, cache_dir
     top = max((s for _, s in rest), default=1.0) + 1.0
     named = [(m, top - i * 1e-3) for i, m in enumerate(first)]
     return (named + [(m, s) for m, s in rest if m.name not in {n.name for n, _ in named}])[:k]
+

@@ -22,12 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from muselab.catalog.families import squash
 from muselab.catalog.records import Task
 from muselab.catalog.taxonomy import task_text
 from muselab.search.fusion import fuse, ranking
 from muselab.search.index import load_index
-from muselab.text import GENERIC, STOPWORDS, arxiv_id_of, stem
+from muselab.text import GENERIC, STOPWORDS, stem
 
 QUERY_TERMS = 40  # an expanded query keeps the question's words, then the task's, up to this many
 MODES = ("task", "hybrid", "lexical", "dense")
@@ -281,44 +280,6 @@ def with_named(hits: list[Hit], works: list[str], k: int) -> list[Hit]:
         found = next((h for h in out if h.id == pid), None) or Hit(pid, 0.0)
         out = [h for h in out if h.id != pid]
         out.insert(min(NAMED_AT + n, k - 1, len(out)), found)
-    return out
-
-
-def family_papers(store) -> dict[str, str]:
-    """Squashed family name -> the arXiv id of the paper its models' records give, for papers in the corpus."""
-    def build():
-        from muselab.search.models import model_table
-
-        out: dict[str, str] = {}
-        for m in model_table(store).models:
-            pid = arxiv_id_of(m.paper_url)
-            if pid and m.family and squash(m.family) not in out and store.paper(pid) is not None:
-                out[squash(m.family)] = pid
-        return out
-
-    return store.derived("family_papers", ("models", "papers"), build)
-
-
-# what may follow a family's name in a version or variant of it: 'wan' + '22', 'qwenimage' + 'edit2509'
-# (not 'sde' + 'dit': SDEdit is no version of score SDEs)
-VERSION_OF = re.compile(r"$|v?\d|edit")
-
-
-def named_works(store, named: list[list[str]]) -> list[str]:
-    """The papers of the models a question names, in its order; per name, the family names it goes by (its
-    models' family first). A family's own paper, else that of the family it is a version of ('Wan 2.2' ->
-    'Wan'); a family with no paper brings none (FLUX.1: FLUX.1 Kontext is another model, not its base)."""
-    papers = family_papers(store)
-    out = []
-    for families in named:
-        for name in families:
-            key = squash(name or "")
-            base = max((f for f in papers if key.startswith(f) and VERSION_OF.match(key, len(f))), key=len,
-                       default=None) if key else None
-            if base:
-                if papers[base] not in out:
-                    out.append(papers[base])
-                break
     return out
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from muselab.catalog.records import Task
 from muselab.catalog.taxonomy import cue_hits, cue_scores, family, first_cue, has_cue, task_text
-from muselab.text import asked_output, is_medium_word, is_setting_word, mentions_audio, names_a_picture, normalise
+from muselab.text import (asked_output, is_medium_word, is_setting_word, mentions_audio, names_a_picture, normalise,
+                          words_and_picture)
 
 
 @dataclass
@@ -70,9 +71,12 @@ def identify(
         scores[tid] = scores.get(tid, 0.0) + meaning_weight * sim
     for tid, weight in output_prior(question, tasks).items():
         scores[tid] = scores.get(tid, 0.0) + weight
+    favoured, against = direction(question, tasks)
+    for tid in favoured:
+        scores[tid] = scores.get(tid, 0.0) + OUTPUT_PRIOR
     # (once, however many reasons: a task lacks its input, or makes pictures where the material is sound)
     for tid in set(unmet(question, tasks, scores, prior_tasks or [])) | set(
-            pictures_only(question, tasks, scores, prior_tasks or [])):
+            pictures_only(question, tasks, scores, prior_tasks or [])) | (set(against) & set(scores)):
         scores[tid] *= UNMET
     if not scores:
         fallback = tasks.get("other") or next(iter(tasks.values()))
@@ -116,6 +120,28 @@ def output_prior(question: str, tasks: dict[str, Task]) -> dict[str, float]:
         return {}
     return {t.id: OUTPUT_PRIOR if kind in t.output_modalities else -OUTPUT_PENALTY
             for t in tasks.values() if t.output_modalities and (kind in t.output_modalities or t.generative)}
+
+
+def direction(question: str, tasks: dict[str, Task]) -> tuple[list[str], list[str]]:
+    """(the tasks a question's direction between words and a picture favours, those it rules out). A
+    picture asked to be made from words favours the tasks that make pictures from text and rules out those
+    that read text off a picture; the words of a picture asked for (its prompt) do the other way round.
+    'A picture of a castle from a prompt' and 'the prompt of a picture' are near in meaning, not in
+    direction. (A picture made from words favours no refinement of text-to-image: 'a picture from words'
+    says nothing of text rendering.)"""
+    way = words_and_picture(question)
+    if way is None:
+        return [], []
+    makes, reads = [], []
+    for t in tasks.values():
+        start, made = set(t.input_modalities), set(t.output_modalities)
+        if start == {"text"} and made == {"image"}:
+            makes.append(t.id)
+        elif made == {"text"} and "image" in start:
+            reads.append(t.id)
+    if way == "words":
+        return reads, makes
+    return [tid for tid in makes if not tasks[tid].parent], reads
 
 
 def unmet(question: str, tasks: dict[str, Task], scores: dict[str, float], named: list[str]) -> list[str]:
