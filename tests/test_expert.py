@@ -1018,6 +1018,8 @@ def test_records_the_judges_found_misdescribed_take_and_make_what_they_do(lab):
     ("Is there a tool that turns an image into a prompt?", "words"),
     ("How do I write a prompt for a photo of a cat?", None),  # writing a prompt to make a photo: no direction
     ("Can AI make a picture with words on a sign?", None),  # words drawn in it are not what it is made from
+    ("How do I turn my drawing into a realistic photo?", "from picture"),
+    ("Turn this old family photo into a painting", "from picture"),
 ])
 def test_the_way_between_words_and_a_picture_is_read_from_the_grammar(question, way):
     from muselab.text import words_and_picture
@@ -1029,6 +1031,8 @@ def test_a_picture_asked_from_a_prompt_is_never_read_as_reading_a_prompt_off_a_p
     made = lab.ask("How do I make a picture of a castle from a prompt?")
     assert made.task.id != "image-to-prompt" and "image-to-prompt" not in made.answer.explainers[:1]
     assert lab.ask("How can I get the prompt from this picture?").task.id == "image-to-prompt"
+    assert lab.ask("How do I turn my drawing into a realistic photo?").task.id not in ("text-to-image",
+                                                                                      "image-to-prompt")
 
 
 def test_a_plain_question_gets_the_mechanism_and_the_models_practitioners_reach_for_first(lab):
@@ -1048,3 +1052,14 @@ def test_making_pictures_faster_is_not_answered_with_an_editors_or_a_videos_spee
     edited = lab.ask("How can I speed up my Qwen-Image-Edit edits?")
     assert "edit" in f"{edited.models[0].family} {edited.models[0].display_name}".lower()
     assert lab.store.model("Edit-lightx2v-T2V-14B-cfg-step-distill-v2-lora-rank64-bf16").output_modalities == ["video"]
+
+
+def test_a_settings_question_about_a_video_model_is_about_that_video_model(lab):
+    sampler = lab.ask("Which sampler should I use with HunyuanVideo?")
+    assert sampler.task.id == "video-generation" and "Hunyuan" in sampler.models[0].family
+    # a task that starts from a picture stays: a blurry clip of a named video model is upscaled
+    assert lab.ask("My Wan 2.2 clip is blurry, how do I upscale it?").task.id == "super-resolution"
+    # and its speed-ups are the video model's, though the question never says 'video'
+    faster = lab.ask("How do I speed up my Wan 2.2 workflow in ComfyUI?")
+    assert faster.task.id == "acceleration"
+    assert all("video" in m.output_modalities for m in faster.models), [m.name for m in faster.models]

@@ -202,12 +202,19 @@ _TO_WORDS = re.compile(
     rf"any|existing|someone's)?|for\s+(?:this|that|these|those|an existing|existing))\s*(?:\w+\s+)?{_PICTURES}\b|\b{_PICTURES}\s+(?:in)?to\s+(?:an?\s+)?{_WORDS}(?![a-z])")
 
 
+# a picture the user has, turned into another: 'turn my drawing into a realistic photo' starts from a picture
+_PICTURE_INTO = re.compile(rf"\b{_INTO}\s+(?:my|our|this|that|the|a|an|his|her|their|old|own|\s)*(?:\w+\s+){{0,2}}"
+                           rf"(?:{_PICTURES}|{_STILL})\s+into\s+(?!(?:an?\s+|the\s+)?{_WORDS}(?![a-z]))")
+
+
 def words_and_picture(text: str) -> str | None:
     """'picture' when the question asks for a picture made from words, 'words' when it asks for the words
-    of a picture (its prompt, a caption), None when it says neither or both."""
+    of a picture (its prompt, a caption), 'from picture' when it asks to turn a picture it has into another,
+    None when it says none of them or two."""
     t = normalise(text)
-    to_picture, to_words = bool(_TO_PICTURE.search(t)), bool(_TO_WORDS.search(t))
-    return "picture" if to_picture and not to_words else "words" if to_words and not to_picture else None
+    found = [way for way, rx in (("picture", _TO_PICTURE), ("words", _TO_WORDS), ("from picture", _PICTURE_INTO))
+             if rx.search(t)]
+    return found[0] if len(found) == 1 else None
 
 
 _WORDING = re.compile(r"(?<![a-z])(sentences?|prompts?|descriptions?|lyrics|typing|typed|type|text|words|"

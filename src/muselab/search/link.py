@@ -169,10 +169,13 @@ class NameIndex:
         core = _commonest(exact) or _commonest(named) or family
         kin = [r for r in rows if _kin(self.models[r].family, core)]
         rows = kin if len(kin) > len(rows) - len(kin) else rows
-        if exact:  # the family's own models, written exactly, lead its versions: 'Qwen-Image' is not 'Qwen Image
-            # 2.1' (a service of the name is not them: the 'FLUX' API is not what 'a Flux LoRA' is trained on)
-            rows.sort(key=lambda r: not (self.models[r].role == "model"
-                                         and squash(self.models[r].family or "") == e.key))
+        # the family's own models, written exactly and with a workflow to run them, lead its versions: 'Qwen-Image'
+        # is not 'Qwen Image 2.1' (a service of the name is not them: the 'FLUX' API is not what 'a Flux LoRA' is
+        # trained on; nor a paper's record without a workflow: 'TRELLIS' still runs TRELLIS.2's template)
+        own = [r for r in rows if self.models[r].role == "model" and self.models[r].templates
+               and squash(self.models[r].family or "") == e.key]
+        if exact and own:
+            rows.sort(key=lambda r: r not in own)
         return Link(text=_as_written(question, e.key), family=family, models=[self.models[r].name for r in rows])
 
 

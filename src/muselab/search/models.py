@@ -130,9 +130,12 @@ def established(m: Model) -> float:
 
 
 def staples(m: Model) -> frozenset[str]:
-    """The tasks for which practitioners reach for the model's family first."""
+    """The tasks for which practitioners reach for the model's family first: its models and services, not the
+    add-ons filed in the family (a FLUX.1 IP-Adapter is not what one reaches for first for image-to-image)."""
     from muselab.catalog.knowledge import knowledge_of
 
+    if m.role not in ("model", "api", "", None):
+        return frozenset()
     return frozenset((knowledge_of(m) or {}).get("staple", ()))
 
 
@@ -222,11 +225,12 @@ def specifics(question: str, table: ModelTable) -> np.ndarray:
     return out
 
 
-def medium(question: str, table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray | float:
+def medium(question: str, table: ModelTable, task: Task, tasks: dict[str, Task], named: list[int] = ()
+           ) -> np.ndarray | float:
     """A task filed for images, asked about a video: the task's own models that take video first (a video
     upscaler keeps detail steady from frame to frame; an image upscaler run per frame flickers). Asked
     about a picture: the models that only make video last (also for a task of both, such as speeding up
-    generation: a video speed LoRA does not speed up SDXL)."""
+    generation: a video speed LoRA does not speed up SDXL). `named`: the rows of the models the question names."""
     if "image" not in task.output_modalities:
         # a task of no one medium (watermarks, evaluation) asked about pictures: not a model that makes only sound
         if task.output_modalities or mentions_audio(question) or not names_a_picture(question):
@@ -234,7 +238,8 @@ def medium(question: str, table: ModelTable, task: Task, tasks: dict[str, Task])
         return -VIDEO_MEDIUM_WEIGHT * table.sound_only
     # a speed-up serves its base model: asked to make pictures faster, not an editor's (Qwen-Image-Edit Lightning)
     edits = table.edits if task.id == "acceleration" and not mentions_editing(question) else 0.0
-    if mentions_video(question):
+    # a question about a video model is about video, whether or not it says 'video' ('my Wan 2.2 workflow')
+    if mentions_video(question) or any(table.video_only[r] for r in named if table.roles[r] in ("model", "api")):
         # the task's own models or ones known to do it, not the wider family's (a video generator filed under
         # image editing does not segment a clip)
         return VIDEO_MEDIUM_WEIGHT * table.takes_video * (task_fit(table, task, tasks) >= 2.0)
@@ -244,13 +249,14 @@ def medium(question: str, table: ModelTable, task: Task, tasks: dict[str, Task])
     return -VIDEO_MEDIUM_WEIGHT * (table.video_only + sound + edits)
 
 
-def scores(store, question: str, task: Task, tasks: dict[str, Task], qvec, space, cache_dir) -> tuple:
-    """(score of every model, task fit of every model)."""
+def scores(store, question: str, task: Task, tasks: dict[str, Task], qvec, space, cache_dir,
+           named: list[int] = ()) -> tuple:
+    """(score of every model, task fit of every model); `named`: the rows of the models the question names."""
     table = model_table(store)
     fit = task_fit(table, task, tasks)
     score = (fit + 4.0 * meaning_scores(store, table, qvec, space) + lexical_scores(store, question, table, cache_dir)
              + 1.2 * specifics(question, table) + np.where(fit > 0, table.prior + staple_scores(table, task, tasks), 0.0)
-             + part_penalty(table, task, tasks) + medium(question, table, task, tasks))
+             + part_penalty(table, task, tasks) + medium(question, table, task, tasks, named))
     return score, fit
 
 
@@ -261,7 +267,8 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
     `names` the same grouped by the name the question wrote (one model for each); `favoured`, name fragments
     of the models practitioners use for the mechanism asked about."""
     table = model_table(store)
-    score, fit = scores(store, question, task, tasks, qvec, space, cache_dir)
+    named_rows = [r for n in linked if (r := table.row.get(n.lower())) is not None]
+    score, fit = scores(store, question, task, tasks, qvec, space, cache_dir, named_rows)
     tool, used = None, None
     if favoured:
         used = table.matching(tuple(favoured)) > 0
@@ -269,7 +276,7 @@ def recommend(store, question: str, task: Task, tasks: dict[str, Task], qvec=Non
         tool = mechanism_tool(table, used, fit, score)
     named = named_first(table, linked, task, tasks, score, names)
     # nor does one of another medium (a sound-only watermarker for pictures) fill the list: it is left out
-    fitting_medium = np.asarray(medium(question, table, task, tasks)) >= 0
+    fitting_medium = np.asarray(medium(question, table, task, tasks, named_rows)) >= 0
     rows = named + [int(r) for r in candidates(fit, table, score, linked, task.generative)
                     if not fitting_medium.ndim or fitting_medium[r]]
     if tool is not None and tool not in rows[:1]:  # the tool for the mechanism, right after the first model

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from muselab.catalog.records import Task
 from muselab.catalog.taxonomy import cue_hits, cue_scores, family, first_cue, has_cue, task_text
-from muselab.text import (asked_output, is_medium_word, is_setting_word, mentions_audio, names_a_picture, normalise,
-                          words_and_picture)
+from muselab.text import (asked_output, is_medium_word, is_setting_word, mentions_audio, mentions_still,
+                          names_a_picture, normalise, words_and_picture)
 
 
 @dataclass
@@ -78,6 +78,8 @@ def identify(
     for tid in set(unmet(question, tasks, scores, prior_tasks or [])) | set(
             pictures_only(question, tasks, scores, prior_tasks or [])) | (set(against) & set(scores)):
         scores[tid] *= UNMET
+    for tid in stills_of_another_medium(question, tasks, scores, prior_tasks or []):
+        scores[tid] = 0.0
     if not scores:
         fallback = tasks.get("other") or next(iter(tasks.values()))
         return TaskGuess(fallback, 0.0, scores={})
@@ -127,8 +129,9 @@ def direction(question: str, tasks: dict[str, Task]) -> tuple[list[str], list[st
     picture asked to be made from words favours the tasks that make pictures from text and rules out those
     that read text off a picture; the words of a picture asked for (its prompt) do the other way round.
     'A picture of a castle from a prompt' and 'the prompt of a picture' are near in meaning, not in
-    direction. (A picture made from words favours no refinement of text-to-image: 'a picture from words'
-    says nothing of text rendering.)"""
+    direction; 'turn my drawing into a photo' starts from a picture, so it rules out both. (A picture made
+    from words favours no refinement of text-to-image: 'a picture from words' says nothing of text
+    rendering.)"""
     way = words_and_picture(question)
     if way is None:
         return [], []
@@ -141,7 +144,22 @@ def direction(question: str, tasks: dict[str, Task]) -> tuple[list[str], list[st
             reads.append(t.id)
     if way == "words":
         return reads, makes
+    if way == "from picture":  # a picture to start from: not made from words alone, nor read into words
+        return [], makes + reads
     return [tid for tid in makes if not tasks[tid].parent], reads
+
+
+def stills_of_another_medium(question: str, tasks: dict[str, Task], scores: dict[str, float],
+                              named: list[str]) -> list[str]:
+    """The tasks that make still pictures from words, for a question whose named models make only something
+    else and that names no picture: 'which sampler for HunyuanVideo?' asks about a video model's sampling,
+    however much 'sampler' is a text-to-image word. (Tasks that start from a picture stay: a blurry Wan clip
+    is upscaled by super-resolution's video models.)"""
+    made = {m for tid in named if tid in tasks for m in tasks[tid].output_modalities}
+    if not made or not made <= {"video", "audio", "3d", "motion"} or mentions_still(question):
+        return []
+    return [tid for tid in scores if set(tasks[tid].output_modalities) == {"image"}
+            and set(tasks[tid].input_modalities) == {"text"}]
 
 
 def unmet(question: str, tasks: dict[str, Task], scores: dict[str, float], named: list[str]) -> list[str]:
