@@ -1063,3 +1063,27 @@ def test_a_settings_question_about_a_video_model_is_about_that_video_model(lab):
     faster = lab.ask("How do I speed up my Wan 2.2 workflow in ComfyUI?")
     assert faster.task.id == "acceleration"
     assert all("video" in m.output_modalities for m in faster.models), [m.name for m in faster.models]
+
+
+def test_layers_from_a_flat_picture_and_subtitles_burned_into_a_video(lab):
+    layers = lab.ask("How do I split a flat JPG into layers I can edit in Photoshop?")
+    assert layers.answer.explainers[0] == "layer-decomposition"
+    assert "Edit-qwen-image-layered-bf16" in [m.name for m in layers.models]
+    assert "2512.15603" in [p.id for p in layers.papers]  # the Qwen-Image-Layered report
+    subtitles = lab.ask("How do apps remove hardcoded subtitles from a video?")
+    assert subtitles.task.id == "video-editing" and subtitles.answer.explainers[0] == "video-object-removal"
+    assert subtitles.models[0].name == "Inpaint-ProPainter"
+
+
+def test_services_that_take_images_are_not_called_text_only(lab):
+    # Midjourney takes image prompts and reworks images (Vary, Remix); GPT-4o keeps characters across images
+    mj = lab.store.model("Txt2Img-Midjourney")
+    assert "image" in mj.input_modalities and "image-to-image" in mj.capabilities
+    assert "story-visualization" in lab.store.model("Txt2Img-GPT-4o-image-generation-API").capabilities
+    r = lab.ask("In Midjourney I liked Vary (Subtle); how do I get close variations of a picture at home with SDXL?")
+    assert "Midjourney is a text-to-image generation model, so it does not perform" not in r.markdown
+
+
+def test_a_question_about_telling_whether_a_video_is_ai_is_not_about_voices(lab):
+    r = lab.ask("My dad forwards Facebook videos of animals doing silly things. How can I tell if a video is AI?")
+    assert r.task.id == "model-identification" and r.answer.explainers[0] == "ai-image-detection"
