@@ -1036,7 +1036,7 @@ def test_a_picture_asked_from_a_prompt_is_never_read_as_reading_a_prompt_off_a_p
 
 
 def test_a_plain_question_gets_the_mechanism_and_the_models_practitioners_reach_for_first(lab):
-    from muselab.search.models import staples
+    from muselab.catalog.knowledge import staples
 
     r = lab.ask("How do AI image generators work?")
     assert r.task.id == "text-to-image" and r.answer.explainers[0] == "how-diffusion-makes-images"
@@ -1087,3 +1087,12 @@ def test_services_that_take_images_are_not_called_text_only(lab):
 def test_a_question_about_telling_whether_a_video_is_ai_is_not_about_voices(lab):
     r = lab.ask("My dad forwards Facebook videos of animals doing silly things. How can I tell if a video is AI?")
     assert r.task.id == "model-identification" and r.answer.explainers[0] == "ai-image-detection"
+
+
+def test_the_classic_style_networks_take_one_place_in_a_list(lab):
+    from muselab.catalog.knowledge import architecture_group
+
+    for question in ("How do apps make my photo look like Van Gogh painted it?",
+                     "How can I make AI art in the style of a specific artist?"):
+        groups = [architecture_group(m) for m in lab.ask(question).models]
+        assert groups.count("feed-forward style network") <= 1, question

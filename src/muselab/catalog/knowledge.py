@@ -129,3 +129,17 @@ def with_family_knowledge(m: Model) -> Model:
     elif entry.get("capabilities"):
         update["capabilities"] = sorted(set(m.capabilities) | set(entry["capabilities"]) - {m.task})
     return m.model_copy(update=update) if update else m
+
+
+def architecture_group(m: Model) -> str:
+    """The group of architectures a list of recommendations shows once (the classic style networks)."""
+    arch = architecture_of(m)
+    return arch.group if arch else ""
+
+
+def staples(m: Model) -> frozenset[str]:
+    """The tasks for which practitioners reach for the model's family first: its models and services, not the
+    add-ons filed in the family (a FLUX.1 IP-Adapter is not what one reaches for first for image-to-image)."""
+    if m.role not in ("model", "api", "", None):
+        return frozenset()
+    return frozenset((knowledge_of(m) or {}).get("staple", ()))

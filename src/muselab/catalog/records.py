@@ -110,6 +110,8 @@ class Architecture(BaseModel):
                                           "(a ControlNet copies transformer blocks, not a U-Net encoder).")
     part: bool = Field(False, description="An add-on to a base model (a ControlNet, an adapter, a LoRA), not a "
                                           "network that does the task alone.")
+    group: str = Field("", description="Architectures a list of recommendations shows once between them: the "
+                                       "classic feed-forward style networks are one choice, not three.")
 
 
 class Explainer(BaseModel):

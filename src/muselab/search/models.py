@@ -22,6 +22,7 @@ import numpy as np
 
 from muselab.catalog.capability import can_do, can_substitute
 from muselab.catalog.families import squash
+from muselab.catalog.knowledge import architecture_group, staples
 from muselab.catalog.records import Model, Task
 from muselab.catalog.taxonomy import family, lineage
 from muselab.search.fusion import fuse, positions, ranking
@@ -73,6 +74,7 @@ class ModelTable:
         self.domains = {d: np.array([d in a for a in about], dtype=float) for d in DOMAINS}
         self.scales = np.array([m.scale() or 0 for m in models])
         self.families = [family_key(m) for m in models]
+        self.groups = [architecture_group(m) for m in models]
         self.roles = [m.role for m in models]
         self.capable = [(i, frozenset(m.capabilities)) for i, m in enumerate(models) if m.capabilities]
         top = math.log1p(max((m.popularity or 0) for m in models)) if models else 1.0
@@ -127,16 +129,6 @@ def established(m: Model) -> float:
     described = bool(entry.get("about")) and not entry.get("niche")
     return (ESTABLISHED * described + KNOWN_ARCHITECTURE * bool(architecture_of(m))
             + PUBLISHED * bool(m.paper_url))
-
-
-def staples(m: Model) -> frozenset[str]:
-    """The tasks for which practitioners reach for the model's family first: its models and services, not the
-    add-ons filed in the family (a FLUX.1 IP-Adapter is not what one reaches for first for image-to-image)."""
-    from muselab.catalog.knowledge import knowledge_of
-
-    if m.role not in ("model", "api", "", None):
-        return frozenset()
-    return frozenset((knowledge_of(m) or {}).get("staple", ()))
 
 
 def staple_scores(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray:
@@ -330,6 +322,8 @@ def shown_family(table: ModelTable, row: int, speed_apart: bool = False) -> str:
     SDXL lineart adapter is not another SDXL checkpoint; a LoRA or an add-on file of a family mostly is), and
     `speed_apart`, when speed is what is asked, for a speed LoRA, the family's few-step add-ons (DMD2 for SDXL
     is not another SDXL checkpoint there; for any other job it is a part of the family's model)."""
+    if table.groups[row]:  # one of several architectures that are one choice (the classic style networks)
+        return f"group:{table.groups[row]}"
     if table.roles[row] == "controlnet":
         return f"{table.families[row]}:controlnet"
     if speed_apart and table.roles[row] in ("lora", "add-on") and table.tasks[row] == "acceleration":
