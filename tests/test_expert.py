@@ -1096,3 +1096,10 @@ def test_the_classic_style_networks_take_one_place_in_a_list(lab):
                      "How can I make AI art in the style of a specific artist?"):
         groups = [architecture_group(m) for m in lab.ask(question).models]
         assert groups.count("feed-forward style network") <= 1, question
+
+
+def test_cropped_heads_and_small_faces_in_wide_video_shots_get_their_own_causes(lab):
+    heads = lab.ask("Why does SD 1.5 keep cutting people's heads off at 512x768?")
+    assert heads.answer.explainers[0] == "native-resolution-duplicates" and "square crops" in heads.markdown
+    crowd = lab.ask("In Wan 2.2 wide shots of a busy market, the small people in the background have melting faces. Why?")
+    assert crowd.answer.explainers[0] == "small-faces-detailer" and "SeedVR2" in crowd.markdown
