@@ -157,7 +157,8 @@ def names_a_picture(text: str) -> bool:
 
 
 # the user changes a picture they have rather than making a new one ('speed up my Kontext edits')
-_EDITING = re.compile(r"(?<![a-z])(edit|edits|edited|editing|editor|editors|kontext|inpaint|inpainting|retouch\w*)(?![a-z])")
+_EDITING = re.compile(r"(?<![a-z])(edit|edits|edited|editing|editor|editors|kontext|inpaint|inpainting|"
+                      r"retouch\w*)(?![a-z])")
 
 
 def mentions_editing(text: str) -> bool:
@@ -199,7 +200,8 @@ _TO_PICTURE = re.compile(
     rf"[^.?!]{{0,60}}?\b(?:and|then)\s+(?:\w+\s+){{0,2}}(?:get|gets|got|getting)\s+(?:\w+\s+){{0,3}}{_PICTURES}\b")
 _TO_WORDS = re.compile(
     rf"(?<![a-z]){_WORDS}\s+(?:\w+\s+){{0,2}}(?:(?:from|of|behind)\s+(?:a|an|the|this|that|my|your|these|those|"
-    rf"any|existing|someone's)?|for\s+(?:this|that|these|those|an existing|existing))\s*(?:\w+\s+)?{_PICTURES}\b|\b{_PICTURES}\s+(?:in)?to\s+(?:an?\s+)?{_WORDS}(?![a-z])")
+    rf"any|existing|someone's)?|for\s+(?:this|that|these|those|an existing|existing))\s*(?:\w+\s+)?{_PICTURES}\b|"
+    rf"\b{_PICTURES}\s+(?:in)?to\s+(?:an?\s+)?{_WORDS}(?![a-z])")
 
 
 # a picture the user has, turned into another: 'turn my drawing into a realistic photo' starts from a picture
@@ -217,8 +219,7 @@ def words_and_picture(text: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-_WORDING = re.compile(r"(?<![a-z])(sentences?|prompts?|descriptions?|lyrics|typing|typed|type|text|words|"
-                      r"a line|one line)(?![a-z])")
+_WORDING = re.compile(rf"(?<![a-z])(?:{_WORDS}|lyrics|typing|typed|type)(?![a-z])")
 
 
 def asked_conversion(text: str) -> tuple[str | None, str] | None:

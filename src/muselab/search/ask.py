@@ -94,7 +94,7 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
         notices.append(f"no model in the catalog fits {guess.task.name.lower()}; the closest ones are shown")
     unknown = unknown_names(question, links, tasks.values(), name_index(store))
     return Retrieval(ctx, guess, recs, papers, mode, notices, links, unknown, explained, close, clear,
-                     model_papers={pid: said for pid, said in works.items() if pid in ctx_ids(papers)})
+                     model_papers={p.id: works[p.id] for p, _ in papers if p.id in works})
 
 
 def clearly_asked(question: str, explained: list[tuple], qvec) -> frozenset:
@@ -130,10 +130,6 @@ def without_names(question: str, links: list[Link]) -> str:
     for link in links:
         question = question.replace(link.text, "the model")
     return question
-
-
-def ctx_ids(papers: list[tuple[Paper, float]]) -> set[str]:
-    return {p.id for p, _ in papers}
 
 
 def linked_tasks(store, links: list[Link]) -> list[str]:

@@ -247,7 +247,8 @@ def scores(store, question: str, task: Task, tasks: dict[str, Task], qvec, space
     table = model_table(store)
     fit = task_fit(table, task, tasks)
     score = (fit + 4.0 * meaning_scores(store, table, qvec, space) + lexical_scores(store, question, table, cache_dir)
-             + 1.2 * specifics(question, table) + np.where(fit > 0, table.prior + staple_scores(table, task, tasks), 0.0)
+             + 1.2 * specifics(question, table)
+             + np.where(fit > 0, table.prior + staple_scores(table, task, tasks), 0.0)
              + part_penalty(table, task, tasks) + medium(question, table, task, tasks, named))
     return score, fit
 
@@ -432,4 +433,3 @@ def search_models(store, query: str, k: int, mode: str, embedder=None, cache_dir
     top = max((s for _, s in rest), default=1.0) + 1.0
     named = [(m, top - i * 1e-3) for i, m in enumerate(first)]
     return (named + [(m, s) for m, s in rest if m.name not in {n.name for n, _ in named}])[:k]
-

@@ -154,7 +154,8 @@ class PaperSearch:
                explainers=(), named=()) -> list[Hit]:
         """`explainers`: (Explainer, its vector) of the mechanisms the question is about (task mode): the
         papers each rests on are ranked on their own, and the question is bridged to its meaning. `named`:
-        the papers of the models the question names (task mode), shown among the first."""
+        the papers of the models the question names and of the first one recommended (task mode), shown
+        among the first."""
         if mode == "lexical":
             return self._hits(self.bm25_scores(question), k)
         if qvec is None:
@@ -266,12 +267,12 @@ def with_second_part(hits: list[Hit], works: list[str], k: int) -> list[Hit]:
     return out + extra
 
 
-NAMED_AT = 2  # where the paper of a named model goes when it is not among the first ones: after the two best
-NAMED_MOST = 2  # of the named models' papers, this many at most (a question naming four models is about one)
+NAMED_AT = 2  # where a model's own paper goes when it is not among the first ones: after the two best
+NAMED_MOST = 2  # of the models' papers, this many at most (a question naming four models is about one)
 
 
 def with_named(hits: list[Hit], works: list[str], k: int) -> list[Hit]:
-    """The hits, with the papers of the models the question names among the first k: the work practitioners
+    """The hits, with the papers of the models shown (named first) among the first k: the work practitioners
     cite for a model is its own report (the Wan report for a question about Wan 2.2)."""
     out = list(hits)
     for n, pid in enumerate(works[:NAMED_MOST]):
