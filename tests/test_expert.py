@@ -1103,3 +1103,12 @@ def test_cropped_heads_and_small_faces_in_wide_video_shots_get_their_own_causes(
     assert heads.answer.explainers[0] == "native-resolution-duplicates" and "square crops" in heads.markdown
     crowd = lab.ask("In Wan 2.2 wide shots of a busy market, the small people in the background have melting faces. Why?")
     assert crowd.answer.explainers[0] == "small-faces-detailer" and "SeedVR2" in crowd.markdown
+
+
+def test_a_picture_drawn_from_the_top_down_is_explained_as_autoregressive_generation(lab):
+    r = lab.ask("When ChatGPT makes me a picture, it appears slowly from the top down. Why?")
+    assert r.answer.explainers[0] == "autoregressive-image-generation"
+    assert r.models[0].name == "Txt2Img-GPT-4o-image-generation-API"
+    assert "2102.12092" in [p.id for p in r.papers]  # DALL-E, an autoregressive generator
+    # a top-down view is a camera angle, not an order of generation
+    assert "autoregressive-image-generation" not in lab.ask("How do I get a top-down view of a battle map?").answer.explainers
