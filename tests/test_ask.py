@@ -55,6 +55,8 @@ def test_papers_are_not_near_duplicates(cli, embedder, store):
     ("What model was used to make this picture?", "model-identification"),
     ("How do I turn my photo into a Van Gogh style painting?", "style-transfer"),
     ("How can I make a LoRA of my dog?", "personalization"),
+    ("My singer avatar's mouth keeps flapping between the lines of my song, why?", "lip-sync"),
+    ("Can AI turn a photo of my cat into a Minecraft statue?", "image-to-3d"),
 ])
 def test_task_identification(cli, question, task):
     data = json.loads(cli("ask", question, "--format", "json").stdout)
