@@ -69,9 +69,10 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
                           names=names)
         # a family already shown is the first part's (the named Wan 2.2 is not the tool that smooths its clips)
         table = model_table(store)
-        shown = {shown_family(table, table.row[x.model.name.lower()]) for x in recs}
+        apart = guess.task.id == "acceleration"  # (as recommend keeps speed LoRAs apart when speed is asked)
+        shown = {shown_family(table, table.row[x.model.name.lower()], apart) for x in recs}
         extra = next((r for r in other if r.fits
-                      and not same_family(shown_family(table, table.row[r.model.name.lower()]), shown)), None)
+                      and not same_family(shown_family(table, table.row[r.model.name.lower()], apart), shown)), None)
         recs = recs[:k_models - 1] + [extra] if extra else recs
     elif k_models > 1:  # a step beside the task, asked in its own words (the cloned voice of an avatar)
         recs = with_tool_of_step(store, question, recs, explained, guess, tasks, qvec, embedder, settings, k_models)
