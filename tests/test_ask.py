@@ -181,3 +181,16 @@ def test_a_named_models_paper_goes_after_the_two_best_and_only_once():
     assert [h.id for h in out[:5]] == ["0", "1", "6", "new", "2"]
     assert len({h.id for h in out}) == len(out) == 9  # moved, not copied
     assert with_named(hits, ["1"], 5) == hits  # already among the first: left where it is
+
+
+def test_the_mechanisms_canon_leads_and_keeps_the_works_already_shown():
+    from muselab.search.papers import CITED_FIRST, Hit, with_cited
+
+    hits = [Hit(str(i), 1.0 / (i + 1)) for i in range(8)]
+    # '4' is already among the first five: it stays there, and the first work listed that is not joins it
+    out = [h.id for h in with_cited(hits, ["7", "4", "9"], 5)]
+    assert CITED_FIRST == 3 and out[:3] == ["4", "7", "9"] and out[3:6] == ["0", "1", "2"]
+    assert len(out) == len(set(out)) == 9  # moved, not copied; an unranked work added
+    assert with_cited(hits, [], 5) == hits
+    # enough of its works shown already: nothing new comes in, they only move to the top
+    assert [h.id for h in with_cited(hits, ["3", "1", "2"], 5)][:4] == ["1", "2", "3", "0"]

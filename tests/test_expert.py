@@ -1020,6 +1020,9 @@ def test_records_the_judges_found_misdescribed_take_and_make_what_they_do(lab):
     ("Can AI make a picture with words on a sign?", None),  # words drawn in it are not what it is made from
     ("How do I turn my drawing into a realistic photo?", "from picture"),
     ("Turn this old family photo into a painting", "from picture"),
+    ("How can I make my sketch into a finished painting?", "from picture"),
+    ("Why does my prompt give a blurry picture?", "picture"),
+    ("How do I get the words of the prompt from a picture?", "words"),
 ])
 def test_the_way_between_words_and_a_picture_is_read_from_the_grammar(question, way):
     from muselab.text import words_and_picture
@@ -1033,6 +1036,10 @@ def test_a_picture_asked_from_a_prompt_is_never_read_as_reading_a_prompt_off_a_p
     assert lab.ask("How can I get the prompt from this picture?").task.id == "image-to-prompt"
     assert lab.ask("How do I turn my drawing into a realistic photo?").task.id not in ("text-to-image",
                                                                                       "image-to-prompt")
+    # a realistic photo is asked for, but from a drawing: not the mechanism of photorealistic text-to-image
+    made = lab.ask("How do I make my drawing into a realistic photo?")
+    assert made.task.id not in ("text-to-image", "image-to-prompt"), made.task.id
+    assert "photorealism-fine-tunes" not in made.answer.explainers
 
 
 def test_a_plain_question_gets_the_mechanism_and_the_models_practitioners_reach_for_first(lab):
@@ -1112,3 +1119,32 @@ def test_a_picture_drawn_from_the_top_down_is_explained_as_autoregressive_genera
     assert "2102.12092" in [p.id for p in r.papers]  # DALL-E, an autoregressive generator
     # a top-down view is a camera angle, not an order of generation
     assert "autoregressive-image-generation" not in lab.ask("How do I get a top-down view of a battle map?").answer.explainers
+
+
+def test_the_mechanism_asked_about_brings_its_canonical_papers_to_the_top(lab):
+    r = lab.ask("Why does the same prompt give a totally different picture every time?")
+    assert r.task.id == "text-to-image" and r.answer.explainers[0] == "seeds-and-reproducibility"
+    shown = [p.id for p in r.papers]
+    assert {"2010.02502", "2006.11239"} <= set(shown), shown  # DDIM and DDPM, whatever the fusion favours
+
+
+def test_a_control_model_is_steered_by_what_the_user_has(lab):
+    from muselab.catalog.families import squash
+
+    drawing = lab.ask("How do I make my drawing into a realistic photo?")
+    controls = [squash(m.name) for m in drawing.models if "control" in squash(m.name)]
+    assert controls and not any(k in n for n in controls for k in ("inpaint", "tile", "upscal", "hand")), controls
+    pose = lab.ask("How do I copy the pose from a photo onto my character?")
+    assert "pose" in squash(pose.models[0].name), pose.models[0].name
+
+
+def test_condition_scores_favour_the_condition_asked_and_keep_special_ones_back():
+    from types import SimpleNamespace
+
+    from muselab.search.conditions import MATCH, MISMATCH, UNASKED, UNION_MATCH, condition_scores
+
+    names = ["controlsdxllineart", "controlfluxunion", "controlsdxlinpaint", "controlsdxldepth", "sdxlbase"]
+    table = SimpleNamespace(squashed_names=names, roles=["controlnet"] * 4 + ["model"], models=names)
+    assert list(condition_scores("turn my sketch into a photo", table)) == [MATCH, UNION_MATCH, -MISMATCH,
+                                                                              -MISMATCH, 0.0]
+    assert list(condition_scores("how does it work?", table)) == [0.0, 0.0, -UNASKED, 0.0, 0.0]

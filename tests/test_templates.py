@@ -135,6 +135,27 @@ def test_the_template_fits_what_the_question_has(lab, question, want, avoid):
     assert want in tid and (avoid is None or avoid not in tid), tid
 
 
+@pytest.mark.parametrize("model, question, task, want, avoid", [
+    # a plain template of the model, not one of its specialised uses the question does not ask for
+    ("Edit-qwen-image-edit-2509-fp8-e4m3fn", "How do I remove a person from the background of my holiday photo?",
+     "image-editing", "qwen_image_edit", ("angles", "relight", "migration")),
+    ("Txt2Img-sd-xl-base-1-0", "What does the seed do?", "text-to-image", "sdxl", ("revision",)),
+    # 'AI images' are what the model makes, not a picture the user starts from
+    ("Txt2Img-qwen-image-fp8-e4m3fn", "Why do AI images so often give people six fingers?", "text-to-image",
+     "qwen_image", ("control", "edit")),
+    # a model made to start from a picture keeps its own template; a clip to edit goes to a video-to-video one
+    ("Video-wan2-2-i2v-low-noise-14B-fp8-scaled", "Why do my Wan clips look like slow motion?", "video-generation", "i2v",
+     ("t2v",)),
+    ("Video-wan2-1-vace-14B-fp16", "I painted a hat on the first frame of my cat video; how does it follow her "
+     "through the whole clip?", "video-editing", "v2v", ("t2v",)),
+])
+def test_the_template_is_the_models_plain_one_for_what_the_question_has(lab, model, question, task, want, avoid):
+    from muselab.workflow.choose import best_template
+
+    t, _ = best_template([lab.store.model(model)], question, lab.store.tasks()[task], lab.store)
+    assert want in t.id.lower() and not any(a in t.id.lower() for a in avoid), t.id
+
+
 def test_a_model_muselab_runs_here_keeps_the_local_workflow(lab):
     wf = lab.workflow_for(lab.ask("How do I upscale an anime screenshot 2x without blurring the lines?"))
     assert wf.meta.get("runs_on") != "comfyui" and lab.validate(wf) == []

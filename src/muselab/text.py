@@ -86,7 +86,8 @@ _MADE = {
     "audio": r"sounds?|audio|music(?! videos?\b)|songs?|soundtracks?|voices?|speech|sound effects|foley",
     # (not 'film': 'add film grain'); a talking or singing avatar is a clip of a face that moves
     "video": r"videos?|clips?|animations?|movies?|footage|gifs?|(?:talking|singing|speaking) (?:avatars?|heads?)",
-    "3d": r"3d (?:models?|mesh(?:es)?|objects?|assets?|prints?|scenes?)|meshes|mesh|3d printable",
+    "3d": r"3d (?:models?|mesh(?:es)?|objects?|assets?|prints?|scenes?|avatars?|characters?|figures?|figurines?)|"
+          r"meshes|mesh|3d printable",
 }
 _MAKING = r"(?:make|makes|making|made|create|creates|created|creating|generate|generates|generated|generating|" \
           r"produce|produces|produced|producing|compose|composes|composed|add|adds|added|adding)"
@@ -196,6 +197,8 @@ _DETERMINER = r"(?:(?:a|an|the|my|your|just|only|some|one|few|this|that|simple|s
 _TO_PICTURE = re.compile(
     rf"\b{_MAKING}\b[^.?!]{{0,60}}?\b{_PICTURES}\b[^.?!]{{0,40}}?\b(?:from|out of|using|based on)\s+{_DETERMINER}"
     rf"{_WORDS}(?![a-z])|(?<![a-z]){_WORDS}\s+(?:in)?to\s+(?:an?\s+)?{_PICTURES}\b|"
+    rf"(?<![a-z]){_WORDS}\s+(?:\w+\s+){{0,2}}(?:gives?|gave|giving|{_MAKING})\s+{_DETERMINER}(?:\w+\s+){{0,2}}"
+    rf"{_PICTURES}\b|"
     rf"\b(?:type|types|typed|typing|write|writes|wrote|writing|enter|enters|entered)\b\s+{_DETERMINER}{_WORDS}"
     rf"[^.?!]{{0,60}}?\b(?:and|then)\s+(?:\w+\s+){{0,2}}(?:get|gets|got|getting)\s+(?:\w+\s+){{0,3}}{_PICTURES}\b")
 _TO_WORDS = re.compile(
@@ -204,8 +207,8 @@ _TO_WORDS = re.compile(
     rf"\b{_PICTURES}\s+(?:in)?to\s+(?:an?\s+)?{_WORDS}(?![a-z])")
 
 
-# a picture the user has, turned into another: 'turn my drawing into a realistic photo' starts from a picture
-_PICTURE_INTO = re.compile(rf"\b{_INTO}\s+(?:my|our|this|that|the|a|an|his|her|their|old|own|\s)*(?:\w+\s+){{0,2}}"
+# a picture the user has, turned into another: 'turn (make) my drawing into a realistic photo' starts from a picture
+_PICTURE_INTO = re.compile(rf"\b(?:{_INTO}|make|makes|made|making|change|changes|changed|changing)\s+(?:my|our|this|that|the|a|an|his|her|their|old|own|\s)*(?:\w+\s+){{0,2}}"
                            rf"(?:{_PICTURES}|{_STILL})\s+into\s+(?!(?:an?\s+|the\s+)?{_WORDS}(?![a-z]))")
 
 

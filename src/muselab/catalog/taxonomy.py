@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Iterator
 
@@ -129,7 +130,8 @@ class CueIndex:
 
     def matches(self, q: str) -> Iterator[tuple[int, int, object]]:
         """(start, end, what the cue stands for) of each cue in a normalised question."""
-        heads = {q[i:i + 4] for i in range(len(q) - 3)}
+        bare = without_determiners(q)[0]  # (a cue may start only once a determiner is passed over)
+        heads = {t[i:i + 4] for t in {q, bare} for i in range(len(t) - 3)}
         for head in heads & self.by_head.keys():
             for phrase, payload in self.by_head[head]:
                 yield from ((s, e, payload) for s, e in cue_spans(phrase, q))
@@ -140,7 +142,36 @@ class CueIndex:
 def cue_spans(phrase: str, q: str) -> Iterator[tuple[int, int]]:
     """Where a normalised phrase stands in a normalised text: as a whole word or phrase, a plural 's' or 'es'
     allowed, matches not overlapping (no pattern compiled per phrase: a question meets a few hundred
-    phrases the first time it is read)."""
+    phrases the first time it is read). A determiner the text puts between the cue's words is passed over:
+    'remove a person' holds the cue 'remove person' (a cue that has a determiner of its own keeps it, and
+    one that starts with an auxiliary verb is not stretched)."""
+    found = list(_spans(phrase, q))
+    yield from found
+    bare, at = without_determiners(q)
+    if len(bare) < len(q) and not DETERMINER_RE.search(phrase + " ") and phrase.split(" ", 1)[0] not in AUXILIARY:
+        for s, e in _spans(phrase, bare):
+            if (at[s], at[e - 1] + 1) not in found:
+                yield at[s], at[e - 1] + 1
+
+
+# words that only point at a thing ('remove the person', 'my drawing'), each with the space after it
+DETERMINER_RE = re.compile(r"(?<![a-z0-9'])(?:a|an|the|my|your|his|her|their|our|this|that|these|those|some)\s+")
+
+
+# a cue that starts with one of these is a question's own wording ('is ai' for 'is this AI?'), which a passed
+# over determiner turns into another question ('is the AI just stubborn?')
+AUXILIARY = frozenset("is are was were am be been do does did can could will would has have had".split())
+
+
+@lru_cache(maxsize=512)
+def without_determiners(q: str) -> tuple[str, tuple[int, ...]]:
+    """The text with its determiners left out, and where each of its characters stands in the text."""
+    dropped = {i for m in DETERMINER_RE.finditer(q) for i in range(m.start(), m.end())}
+    at = tuple(i for i in range(len(q)) if i not in dropped)
+    return "".join(q[i] for i in at), at
+
+
+def _spans(phrase: str, q: str) -> Iterator[tuple[int, int]]:
     i = q.find(phrase)
     while i >= 0:
         j = i + len(phrase)

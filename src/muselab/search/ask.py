@@ -121,7 +121,8 @@ def read_question(question: str, store, embedder, cache_dir, tasks=None, vectors
     qvec, avec = embedder.encode([question, asked]) if asked != question else [embedder.encode([question])[0]] * 2
     # `tasks` and `vectors` stand in for the store's when a benchmark holds examples out
     meaning = (vectors or task_vectors(store, embedder, cache_dir)).meaning(avec)
-    mechanism = task_prior(asked, explainer_vectors(store, embedder, cache_dir).meaning(avec))
+    against = frozenset(direction(asked, tasks or store.tasks())[1])
+    mechanism = task_prior(asked, explainer_vectors(store, embedder, cache_dir).meaning(avec), against)
     guess = identify(asked, tasks or store.tasks(), prior_tasks=linked_tasks(store, links), meaning=meaning,
                      prior_weights=LINK_PRIOR, extra_prior=mechanism)
     return Reading(guess, links, qvec)

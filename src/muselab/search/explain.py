@@ -160,10 +160,13 @@ def own_mechanism(task: Task, meaning: dict[str, float]) -> list[Explainer]:
     return sorted(own, key=lambda e: -meaning.get(e.id, 0.0))[:1]
 
 
-def task_prior(question: str, meaning: dict[str, float] | None = None) -> dict[str, float]:
+def task_prior(question: str, meaning: dict[str, float] | None = None,
+               against: frozenset[str] = frozenset()) -> dict[str, float]:
     """The task of the mechanism a question clearly asks about ('why six fingers' is about generating
-    images, not about which model made one), as a prior for task identification."""
-    chosen = pick(question, None, meaning, limit=1)
+    images, not about which model made one), as a prior for task identification; not a mechanism of a task
+    the question's direction rules out (`against`: 'make my drawing into a realistic photo' starts from a
+    picture, so a realistic-photo model's mechanism, text to image, is not the one asked about)."""
+    chosen = [e for e in pick(question, None, meaning, limit=3) if not (e.tasks and e.tasks[0] in against)]
     return {chosen[0].tasks[0]: EXPLAINER_PRIOR} if chosen and chosen[0].tasks else {}
 
 

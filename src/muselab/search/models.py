@@ -27,6 +27,7 @@ from muselab.catalog.records import Model, Task
 from muselab.catalog.taxonomy import family, lineage
 from muselab.search.fusion import fuse, positions, ranking
 from muselab.search.index import load_index
+from muselab.search.conditions import condition_scores
 from muselab.search.papers import fts_terms, lexical
 from muselab.text import (DOMAINS, asked_scale, domains_in, mentions_audio, mentions_editing, mentions_still,
                           mentions_video, names_a_picture, normalise)
@@ -247,7 +248,7 @@ def scores(store, question: str, task: Task, tasks: dict[str, Task], qvec, space
     table = model_table(store)
     fit = task_fit(table, task, tasks)
     score = (fit + 4.0 * meaning_scores(store, table, qvec, space) + lexical_scores(store, question, table, cache_dir)
-             + 1.2 * specifics(question, table)
+             + 1.2 * specifics(question, table) + condition_scores(question, table)
              + np.where(fit > 0, table.prior + staple_scores(table, task, tasks), 0.0)
              + part_penalty(table, task, tasks) + medium(question, table, task, tasks, named))
     return score, fit

@@ -174,10 +174,13 @@ class PaperSearch:
         fused = fuse(rankings, len(self.universe()))
         hits = self._hits(fused, max(k, 10) + 40)
         if mode == "task":
+            where = self.bm25_index().position
             hits = diversify(hits, self.vectors(), top=min(k, 10))
             if guess is not None and guess.second is not None:
-                hits = with_second_part(hits, second_works(explainers, guess.second, self.bm25_index().position), k)
-            hits = with_named(hits, [pid for pid in named if pid in self.bm25_index().position], k)
+                hits = with_second_part(hits, second_works(explainers, guess.second, where), k)
+            if explainers:  # the canon of the mechanism asked about, and the models' own papers
+                hits = with_cited(hits, [pid for pid in explainers[0][0].papers if pid in where], k)
+            hits = in_order(with_named(hits, [pid for pid in named if pid in where], k)[:k])
         return hits[:k]
 
     def task_rankings(self, question: str, q_bm25: np.ndarray, q_dense: np.ndarray, task: Task,
@@ -282,6 +285,30 @@ def with_named(hits: list[Hit], works: list[str], k: int) -> list[Hit]:
         out = [h for h in out if h.id != pid]
         out.insert(min(NAMED_AT + n, k - 1, len(out)), found)
     return out
+
+
+def in_order(hits: list[Hit]) -> list[Hit]:
+    """The hits with scores that fall in their order: a paper a placement rule moved up takes the score of
+    the one it now stands before (the fused score says how the rankings placed it, the order what is shown)."""
+    out = list(hits)
+    for i in range(len(out) - 2, -1, -1):
+        if out[i].score < out[i + 1].score:
+            out[i] = Hit(out[i].id, out[i + 1].score)
+    return out
+
+
+CITED_FIRST = 3  # of the works the mechanism asked about rests on, this many are always among the first
+
+
+def with_cited(hits: list[Hit], works: list[str], k: int) -> list[Hit]:
+    """The hits, with at least CITED_FIRST of the works the mechanism asked about rests on first (those the
+    question's rankings put among the first k, then the next it lists): they are the field's canonical
+    papers for it (DDPM and DDIM for what a seed does), where a fusion of rankings can favour papers that
+    only share the question's words."""
+    top = [h.id for h in hits[:k] if h.id in works]
+    keep = top + [pid for pid in works if pid not in top][:max(0, CITED_FIRST - len(top))]
+    found = {h.id: h for h in hits}
+    return [found.get(pid) or Hit(pid, 0.0) for pid in keep] + [h for h in hits if h.id not in keep]
 
 
 def cited_value(rank: int, j: int, part: int | None) -> float:

@@ -22,11 +22,21 @@ from functools import cached_property
 from muselab.catalog.families import squash
 from muselab.catalog.records import Model, Task, Template
 from muselab.errors import MuselabError
+from muselab.text import mentions_video
 from muselab.workflow.build import can_run_here, workflow_for as native_workflow
 from muselab.workflow.graph import Workflow
 
-IMAGE_WORDS = re.compile(r"\b(?:image|photo|picture|still|frame|portrait|drawing|illustration|selfie|screenshot|"
-                         r"painting|artwork|render|scan)s?\b|\b(?:i2v|img2vid|img2img|my art)\b", re.I)
+_PICTURE = (r"(?:image|photo|picture|still|frame|portrait|drawing|illustration|selfie|screenshot|painting|artwork|"
+            r"render|scan|sketch|photograph)s?")
+# a picture the user starts from: 'from a photo', 'a photo I took', 'i2v' (not 'AI images', which are made)
+GIVEN_IMAGE = re.compile(
+    rf"\b(?:from|upload|uploaded|uploading|using|turn|turned|turns|animate|animated|drew|took|painted|scanned|"
+    rf"have)\s+(?:a|an|the|one|some|my|our|this|that|his|her|their|your)\s+(?:[\w']+\s+)?{_PICTURE}\b|"
+    rf"\b{_PICTURE}\s+(?:i|we|you|she|he)\s+(?:took|have|had|shot|drew)\b|\b(?:i2v|img2vid|img2img|my art)\b", re.I)
+# or, for a task that may start from one, any picture of the user's own ('my photo', 'this image')
+IMAGE_WORDS = re.compile(
+    rf"\b(?:my|our|this|that|these|those|his|her|their|your|own|existing|old)\s+(?:[\w']+\s+){{0,2}}?{_PICTURE}\b|"
+    rf"{GIVEN_IMAGE.pattern}", re.I)
 GENERIC_WORDS = frozenset("a an and the to of in on with for from by image images video videos text model models "
                           "basic api dev default workflow".split())
 
@@ -74,13 +84,43 @@ class Asked:
 
     def __init__(self, question: str, task: Task | None):
         self.tasks = {task.id, task.parent} - {None} if task else set()
-        self.wants_image = bool(IMAGE_WORDS.search(question)) or bool(
+        # a task made from words (text to image) starts from a picture only when the question plainly says so:
+        # 'my pictures' there are mostly the ones it made
+        words_only = bool(task and task.input_modalities and "image" not in task.input_modalities)
+        self.wants_image = bool((GIVEN_IMAGE if words_only else IMAGE_WORDS).search(question)) or bool(
             task and "image" in task.input_modalities and "text" not in task.input_modalities)
+        # a clip to work on, for a task that takes one (video editing, video upscaling)
+        self.wants_video = bool(task and "video" in task.input_modalities and mentions_video(question))
         self.question = question
 
     @cached_property  # read only when a template gets that far (the everyday words load the embedder's vocabulary)
     def said(self) -> set[str]:
         return {w for w in re.findall(r"[a-z0-9.]+", self.question.lower()) if variant_word(w)}
+
+    @cached_property
+    def words(self) -> set[str]:
+        return set(re.findall(r"[a-z0-9]+", self.question.lower())) | {
+            w for tid in self.tasks for w in tid.split("-")}
+
+
+# the words of template ids that say nothing of what a template does beyond running its model
+# (nor do the marks of what it starts from and makes: whether it takes what the question has is scored apart)
+TEMPLATE_WORDS = GENERIC_WORDS | frozenset("template templates app v1 v2 fp8 fp16 bf16 gguf t2v i2v v2v ti2v flf2v t2i "
+                                           "i2i txt2img img2img".split())
+UNASKED_WORD, UNASKED_MOST = 1.0, 3.0
+
+
+def starts_from_image(m: Model) -> bool:
+    """A model made to start from a picture, as its name says ('Wan 2.2 I2V'): not one that merely can."""
+    return bool(re.search(r"i2v|img2vid|imagetovideo|flf2v|firstlastframe", squash(m.name)))
+
+
+def unasked_words(t: Template, m: Model, asked: Asked) -> int:
+    """The words of a template's id that name neither its model nor anything the question says: the marks
+    of a specialised workflow ('1 click multiple scene angles', 'relight') where a plain one answers."""
+    own = set(re.findall(r"[a-z0-9]+", f"{m.name} {m.family or ''} {m.display_name or ''}".lower()))
+    return sum(1 for w in set(re.split(r"[^a-z0-9]+", t.id.lower()))
+               if len(w) > 1 and w not in TEMPLATE_WORDS and w not in own and w not in asked.words)
 
 
 def template_score(t: Template, m: Model, families: frozenset[str], asked: Asked) -> float:
@@ -94,16 +134,19 @@ def template_score(t: Template, m: Model, families: frozenset[str], asked: Asked
         return -1.0
     score = 3.5 if uses else 2.5
     score += 3.0 if t.tasks and t.tasks[0] in tasks else (1.5 if tasks & set(t.tasks) else 0.0)
-    if asked.wants_image:
-        score += 1.5 if "image" in t.input_modalities else -1.0
-    elif t.input_modalities and set(t.input_modalities) <= {"text"}:
-        score += 1.0
+    given = {"image"} if asked.wants_image else set()
+    given |= {"video"} if asked.wants_video else set()
+    if given:
+        score += 1.5 if given & set(t.input_modalities) else -1.0
+    elif (t.input_modalities and set(t.input_modalities) <= {"text"}) or (uses and starts_from_image(m)):
+        score += 1.0  # (the template of a model made to start from a picture, an i2v model, takes one)
     elif "image" in t.input_modalities:
         score -= 1.5  # it needs a picture the question does not have
     if t.api and m.role != "api":
         score -= 3.0
     score += 0.75 * len(asked.said & set(re.split(r"[_\-]", t.id.lower())))
-    return score + 0.3 * math.log10(1 + max(t.usage, 0))
+    score -= min(UNASKED_MOST, UNASKED_WORD * unasked_words(t, m, asked))
+    return max(0.0, score + 0.3 * math.log10(1 + max(t.usage, 0)))
 
 
 def ranked_templates(models: list[Model], question: str, task: Task | None, store) -> list[tuple[float, int, str]]:
