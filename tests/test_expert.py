@@ -1148,3 +1148,14 @@ def test_condition_scores_favour_the_condition_asked_and_keep_special_ones_back(
     assert list(condition_scores("turn my sketch into a photo", table)) == [MATCH, UNION_MATCH, -MISMATCH,
                                                                               -MISMATCH, 0.0]
     assert list(condition_scores("how does it work?", table)) == [0.0, 0.0, -UNASKED, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("question, explainer, task", [
+    ("How do people make cinematic AI movie trailers?", "ai-film-pipeline", "video-generation"),
+    ("Why does ChatGPT refuse to make some images?", "concept-erasure-safety", "concept-erasure"),
+    ("How do I train the AI on my own face?", "dreambooth-vs-lora", "personalization"),
+    ("How do I remove a person from the background of my holiday photo?", "object-removal", "image-editing"),
+])
+def test_plain_novice_wordings_reach_their_mechanism(lab, question, explainer, task):
+    r = lab.ask(question)
+    assert r.answer.explainers[:1] == [explainer] and r.task.id == task, (r.answer.explainers, r.task.id)
