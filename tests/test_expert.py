@@ -1155,7 +1155,33 @@ def test_condition_scores_favour_the_condition_asked_and_keep_special_ones_back(
     ("Why does ChatGPT refuse to make some images?", "concept-erasure-safety", "concept-erasure"),
     ("How do I train the AI on my own face?", "dreambooth-vs-lora", "personalization"),
     ("How do I remove a person from the background of my holiday photo?", "object-removal", "image-editing"),
+    # a still said to move asks for the mechanism of image to video, not one that only resembles it
+    ("how do they make ai videos of old paintings moving", "image-to-video-first-last-frame", "video-generation"),
 ])
 def test_plain_novice_wordings_reach_their_mechanism(lab, question, explainer, task):
     r = lab.ask(question)
     assert r.answer.explainers[:1] == [explainer] and r.task.id == task, (r.answer.explainers, r.task.id)
+
+
+def test_a_help_topic_mechanism_read_only_from_meaning_does_not_decide_the_task(lab):
+    # 'how are they made' resembles telling AI images apart in meaning, but asks how they are made
+    assert lab.tasks and lab.ask("how are those ai yearbook photos made").task.id not in ("model-identification",
+                                                                                          "evaluation")
+
+
+def test_a_word_of_the_safety_task_in_another_sense_is_not_the_safety_task(lab):
+    r = lab.ask("My still life prompt lists a coffee filter, a kettle and two cups, but the AI forgets the cups. "
+                "How do I get every object in?")
+    second = r.answer.guess.second
+    assert r.task.id != "concept-erasure" and (second is None or second.id != "concept-erasure")
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How do I make a 3D model of my cat?", "3d"),
+    ("I made a 3D character for my game; how do tools make her face talk from the audio?", None),
+    ("We generated a video for our band; how do we make music that fits it?", "audio"),
+])
+def test_what_the_user_already_made_is_not_what_they_ask_for(question, kind):
+    from muselab.text import asked_output
+
+    assert asked_output(question) == kind

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from muselab.catalog.knowledge import explainers
 from muselab.catalog.records import Explainer, Task
-from muselab.catalog.taxonomy import CueIndex, builtin_tasks
+from muselab.catalog.taxonomy import CueIndex, builtin_task, builtin_tasks
 from muselab.text import asked_conversion, mentions_video, normalise
 
 MIN_SIMILARITY = 0.5  # cosine of the question with an explainer's title + answer, on its own
@@ -56,10 +56,16 @@ def cue_scores(question: str) -> dict[str, float]:
     # what the question asks to turn into what ('an old photo started moving': image to video) counts as
     # a two-word cue for the mechanism of that conversion; with no start said, as a one-word cue
     asked = asked_conversion(question)
-    for e in explainers() if asked else ():
-        if e.converts and e.converts[1] == asked[1] and asked[0] in (None, e.converts[0]):
-            out[e.id] = out.get(e.id, 0.0) + (CONVERSION if asked[0] else CONVERSION / 2)
+    for eid in conversion_mechanisms(question):
+        out[eid] = out.get(eid, 0.0) + (CONVERSION if asked[0] else CONVERSION / 2)
     return out
+
+
+def conversion_mechanisms(question: str) -> list[str]:
+    """The explainers of the conversion a question asks for (text.asked_conversion), if any."""
+    asked = asked_conversion(question)
+    return [e.id for e in explainers() if asked and e.converts and e.converts[1] == asked[1]
+            and asked[0] in (None, e.converts[0])]
 
 
 @cache
@@ -104,6 +110,9 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
     # 'cut him out through the whole clip' is asked of a video: the video version of a mechanism (tracking
     # the mask through the frames) before the image one its words also match (cutting out one picture)
     on_video = mentions_video(question)
+    # the mechanism of a conversion that makes a video is a video version ('old paintings moving': image to video)
+    converting = {e.id for e in explainers() if e.converts and e.converts[1] == "video"} & set(
+        conversion_mechanisms(question))
     for e in explainers():
         cues, own = found.get(e.id, 0.0), bool(own_tasks & set(e.tasks))
         if e.named_only and not cues:  # (and its cues are its own words: any one of them picks it)
@@ -115,7 +124,7 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
         # a mechanism of the question's own task comes first: 'extra fingers' in a question about negative
         # prompts is an example, not the subject
         score = cues + 2 * sim + (OWN_TASK if own else 0.0) + (NAMED_SUBJECT if e.named_only else 0.0)
-        if on_video and sim >= MIN_SIMILARITY and set(e.tasks) & video_tasks():
+        if on_video and (sim >= MIN_SIMILARITY or e.id in converting) and set(e.tasks) & video_tasks():
             score += VIDEO_VERSION
         if cues >= 2 or sim >= MIN_SIMILARITY or (cues and (own or e.named_only)):
             scored.append((score, e.id, e, bool(cues) or own or sim >= OTHER_TASK_CLEAR))
@@ -167,7 +176,14 @@ def task_prior(question: str, meaning: dict[str, float] | None = None,
     the question's direction rules out (`against`: 'make my drawing into a realistic photo' starts from a
     picture, so a realistic-photo model's mechanism, text to image, is not the one asked about)."""
     chosen = [e for e in pick(question, None, meaning, limit=3) if not (e.tasks and e.tasks[0] in against)]
-    return {chosen[0].tasks[0]: EXPLAINER_PRIOR} if chosen and chosen[0].tasks else {}
+    if not chosen or not chosen[0].tasks:
+        return {}
+    # a help topic's mechanism (telling AI images apart) only when the question says so in its words: 'how
+    # are those AI yearbook photos made?' resembles it in meaning, but asks how they are made
+    task = builtin_task(chosen[0].tasks[0])
+    if task is not None and not task.generative and not cue_scores(question).get(chosen[0].id):
+        return {}
+    return {chosen[0].tasks[0]: EXPLAINER_PRIOR}
 
 
 class ExplainerVectors:
