@@ -213,8 +213,9 @@ _TO_WORDS = re.compile(
     rf"\b{_PICTURES}\s+(?:in)?to\s+(?:an?\s+)?{_WORDS}(?![a-z])")
 
 
-# a picture the user has, turned into another: 'turn (make) my drawing into a realistic photo' starts from a picture
-_PICTURE_INTO = re.compile(rf"\b(?:{_INTO}|make|makes|made|making|change|changes|changed|changing)\s+(?:my|our|this|that|the|a|an|his|her|their|old|own|\s)*(?:\w+\s+){{0,2}}"
+# a picture the user has, turned (made) into another: 'turn my drawing into a realistic photo' starts from one
+_PICTURE_INTO = re.compile(rf"\b(?:{_INTO}|make|makes|made|making|change|changes|changed|changing)\s+"
+                           rf"(?:my|our|this|that|the|a|an|his|her|their|old|own|\s)*(?:\w+\s+){{0,2}}"
                            rf"(?:{_PICTURES}|{_STILL})\s+into\s+(?!(?:an?\s+|the\s+)?{_WORDS}(?![a-z]))")
 
 

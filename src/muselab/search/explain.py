@@ -61,11 +61,12 @@ def cue_scores(question: str) -> dict[str, float]:
     return out
 
 
-def conversion_mechanisms(question: str) -> list[str]:
+@lru_cache(maxsize=256)
+def conversion_mechanisms(question: str) -> tuple[str, ...]:
     """The explainers of the conversion a question asks for (text.asked_conversion), if any."""
     asked = asked_conversion(question)
-    return [e.id for e in explainers() if asked and e.converts and e.converts[1] == asked[1]
-            and asked[0] in (None, e.converts[0])]
+    return tuple(e.id for e in explainers() if asked and e.converts and e.converts[1] == asked[1]
+                 and asked[0] in (None, e.converts[0]))
 
 
 @cache
@@ -111,8 +112,7 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
     # the mask through the frames) before the image one its words also match (cutting out one picture)
     on_video = mentions_video(question)
     # the mechanism of a conversion that makes a video is a video version ('old paintings moving': image to video)
-    converting = {e.id for e in explainers() if e.converts and e.converts[1] == "video"} & set(
-        conversion_mechanisms(question))
+    converting = {e.id for e in explainers() if e.id in conversion_mechanisms(question) and e.converts[1] == "video"}
     for e in explainers():
         cues, own = found.get(e.id, 0.0), bool(own_tasks & set(e.tasks))
         if e.named_only and not cues:  # (and its cues are its own words: any one of them picks it)

@@ -25,9 +25,9 @@ from muselab.catalog.families import squash
 from muselab.catalog.knowledge import architecture_group, staples
 from muselab.catalog.records import Model, Task
 from muselab.catalog.taxonomy import family, lineage
+from muselab.search.conditions import condition_scores
 from muselab.search.fusion import fuse, positions, ranking
 from muselab.search.index import load_index
-from muselab.search.conditions import condition_scores
 from muselab.search.papers import fts_terms, lexical
 from muselab.text import (DOMAINS, asked_scale, domains_in, mentions_audio, mentions_editing, mentions_still,
                           mentions_video, names_a_picture, normalise)
