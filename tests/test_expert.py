@@ -1176,12 +1176,15 @@ def test_a_word_of_the_safety_task_in_another_sense_is_not_the_safety_task(lab):
     assert r.task.id != "concept-erasure" and (second is None or second.id != "concept-erasure")
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("How do I make a 3D model of my cat?", "3d"),
-    ("I made a 3D character for my game; how do tools make her face talk from the audio?", None),
-    ("We generated a video for our band; how do we make music that fits it?", "audio"),
-])
-def test_what_the_user_already_made_is_not_what_they_ask_for(question, kind):
-    from muselab.text import asked_output
+def test_a_clip_the_user_made_with_a_video_model_is_a_video_question(lab):
+    # 'I made a clip' says the material is a video even though the clip is not what is asked for
+    r = lab.ask("In Wan 2.2 I made a clip of a man jogging in a park, but his legs move while he stays on the "
+                "spot. Why?")
+    assert r.task.id == "video-generation", r.task.id
 
-    assert asked_output(question) == kind
+
+def test_wan_s2v_is_described_as_the_audio_driven_model_it_is(lab):
+    r = lab.ask("How do I make a photo of my friend sing a song with Wan 2.2 S2V?")
+    first = r.models[0]
+    assert "s2v" in first.name.lower() and "audio" in first.input_modalities, first.input_modalities
+    assert "AUDIO" in r.answer.markdown.split("### " + (first.display_name or first.name), 1)[1][:1200]

@@ -178,17 +178,11 @@ def asked_output(text: str) -> str | None:
     return made[1] if made else None
 
 
-# what the user says they made already is what they have, not what they ask for: 'I made a 3D character
-# ... how do I make her face talk?' asks for a talking face
-_ALREADY_MADE = re.compile(r"\b(?:i|we|i've|we've|i have|we have)\s+(?:made|created|generated|produced)\b")
-
-
 def _made(t: str) -> tuple[int, str, int, int, bool] | None:
     """(position, kind, span of the noun, whether it is a still picture said to move) of the first thing a
     normalised question asks to be made."""
     found = [(m.start(), kind, *m.span("a" if m.group("a") else "b"), False)
-             for kind, rx in _OUTPUT_RES if (m := next((m for m in rx.finditer(t) if not _ALREADY_MADE.search(
-                 t, max(0, m.start() - 12), m.start() + 12)), None))]
+             for kind, rx in _OUTPUT_RES if (m := rx.search(t))]
     if (m := _STILL_MOVING.search(t)):
         found.append((m.start(), "video", m.start(), m.end(), True))
     return min(found) if found else None
