@@ -28,15 +28,26 @@ SPECIAL = frozenset({"mask", "tile", "hands", "pattern"})
 MATCH, MISMATCH, UNASKED = 1.0, 1.0, 0.5
 UNION_MATCH = 0.6  # a model made for the very condition before one made for all of them
 
-_KINDS_OF: list = [None, None]  # (the table it was computed for, per row: (its kinds, whether it is a union))
+_KINDS_OF: list = [None, None]  # (the table it was computed for, its KindArrays)
 
 
-def model_kinds(table) -> list[tuple[frozenset[str], bool]]:
+class KindArrays:
+    """Per kind, which rows of a model table are control models steered by it; which are union models; and
+    which are steered only by special-purpose kinds (computed once per table, then scored as arrays)."""
+
+    def __init__(self, table):
+        rows = [(frozenset(k for k, (frags, _) in KINDS.items() if any(f in name for f in frags)),
+                 any(a in name for a in ANY)) if is_control(name, role) else (frozenset(), False)
+                for name, role in zip(table.squashed_names, table.roles)]
+        self.of = {k: np.array([k in kinds for kinds, _ in rows]) for k in KINDS}
+        self.union = np.array([union for _, union in rows])
+        self.some = np.array([bool(kinds) for kinds, _ in rows])
+        self.special_only = np.array([bool(kinds) and kinds <= SPECIAL and not union for kinds, union in rows])
+
+
+def model_kinds(table) -> KindArrays:
     if _KINDS_OF[0] is not table:
-        _KINDS_OF[:] = [table, [
-            (frozenset(k for k, (frags, _) in KINDS.items() if any(f in name for f in frags)),
-             any(a in name for a in ANY)) if is_control(name, role) else (frozenset(), False)
-            for name, role in zip(table.squashed_names, table.roles)]]
+        _KINDS_OF[:] = [table, KindArrays(table)]
     return _KINDS_OF[1]
 
 
@@ -54,13 +65,8 @@ def condition_scores(question: str, table) -> np.ndarray:
     """Per model: a control model steered by what the question has gains MATCH (a union model, which
     follows any, UNION_MATCH), one steered by something else loses MISMATCH; asked nothing in particular,
     the special-purpose ones (inpainting, tile, hands, QR patterns) lose UNASKED."""
-    asked = asked_kinds(question)
-    out = np.zeros(len(table.models))
-    for r, (kinds, union) in enumerate(model_kinds(table)):
-        if not kinds and not union:
-            continue
-        if asked:
-            out[r] = MATCH if kinds & asked else UNION_MATCH if union else -MISMATCH if kinds else 0.0
-        elif kinds <= SPECIAL and kinds and not union:
-            out[r] = -UNASKED
-    return out
+    asked, kinds = asked_kinds(question), model_kinds(table)
+    if not asked:
+        return np.where(kinds.special_only, -UNASKED, 0.0)
+    match = np.logical_or.reduce([kinds.of[k] for k in asked])
+    return np.where(match, MATCH, np.where(kinds.union, UNION_MATCH, np.where(kinds.some, -MISMATCH, 0.0)))
