@@ -1157,6 +1157,8 @@ def test_condition_scores_favour_the_condition_asked_and_keep_special_ones_back(
     ("How do I remove a person from the background of my holiday photo?", "object-removal", "image-editing"),
     # a still said to move asks for the mechanism of image to video, not one that only resembles it
     ("how do they make ai videos of old paintings moving", "image-to-video-first-last-frame", "video-generation"),
+    ("Why are my SDXL night pictures never really dark, just medium grey even when I write pitch black?",
+     "dark-and-bright-extremes", "text-to-image"),
 ])
 def test_plain_novice_wordings_reach_their_mechanism(lab, question, explainer, task):
     r = lab.ask(question)
