@@ -1159,6 +1159,20 @@ def test_condition_scores_favour_the_condition_asked_and_keep_special_ones_back(
     ("how do they make ai videos of old paintings moving", "image-to-video-first-last-frame", "video-generation"),
     ("Why are my SDXL night pictures never really dark, just medium grey even when I write pitch black?",
      "dark-and-bright-extremes", "text-to-image"),
+    ("How do AI tools make a picture wider than the original?", "outpainting-padding", "inpainting"),
+    ("How can I remove the tourists from my photo of a famous square?", "object-removal", "inpainting"),
+    # a lens blur added afterwards is drawn from a depth map, whatever the words about a camera
+    ("How do apps make my photo look like it was taken with a professional camera with blurry background?",
+     "synthetic-bokeh", "depth-estimation"),
+    ("My mini PC has no graphics card; can it make AI pictures at all?", "generation-without-a-gpu",
+     "hardware-installation"),
+    ("How do people make their pets talk in AI videos?", "talking-heads-lip-sync", "lip-sync"),
+    ("How do people make AI pictures that look like old Polaroids from the 80s?", "film-and-vintage-looks",
+     "text-to-image"),
+    ("Why are AI generated hands still weird sometimes?", "hands-and-fingers", "text-to-image"),
+    # a video with no start said is only the medium: the camera move asked about is the mechanism
+    ("How do they make AI videos of products rotating 360 degrees?", "motion-and-camera-control",
+     "video-generation"),
 ])
 def test_plain_novice_wordings_reach_their_mechanism(lab, question, explainer, task):
     r = lab.ask(question)
@@ -1190,3 +1204,11 @@ def test_wan_s2v_is_described_as_the_audio_driven_model_it_is(lab):
     first = r.models[0]
     assert "s2v" in first.name.lower() and "audio" in first.input_modalities, first.input_modalities
     assert "AUDIO" in r.answer.markdown.split("### " + (first.display_name or first.name), 1)[1][:1200]
+
+
+def test_a_speed_question_from_someone_with_a_graphics_card_is_not_answered_for_a_cpu(lab):
+    # the CPU mechanism resembles every hardware question in meaning: only its own words bring it in
+    r = lab.ask("A 5-second Wan clip takes 12 minutes on my RTX 3060 with 12 GB; how do I make it faster?")
+    assert "generation-without-a-gpu" not in r.answer.explainers, r.answer.explainers
+    r = lab.ask("Can I run Stable Diffusion on the CPU only, without a GPU?")
+    assert r.answer.explainers[:1] == ["generation-without-a-gpu"], r.answer.explainers

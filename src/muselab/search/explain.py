@@ -111,8 +111,10 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
     # 'cut him out through the whole clip' is asked of a video: the video version of a mechanism (tracking
     # the mask through the frames) before the image one its words also match (cutting out one picture)
     on_video = mentions_video(question)
-    # the mechanism of a conversion that makes a video is a video version ('old paintings moving': image to video)
-    converting = {e.id for e in explainers() if e.id in conversion_mechanisms(question) and e.converts[1] == "video"}
+    # the mechanism of a conversion that makes a video is a video version ('old paintings moving': image to
+    # video); a video with no start said ('videos of products rotating') is only the medium, not the mechanism
+    converting = {e.id for e in explainers() if e.id in conversion_mechanisms(question) and e.converts[1] == "video"
+                  and asked_conversion(question)[0]}
     for e in explainers():
         cues, own = found.get(e.id, 0.0), bool(own_tasks & set(e.tasks))
         if e.named_only and not cues:  # (and its cues are its own words: any one of them picks it)
