@@ -1212,3 +1212,20 @@ def test_a_speed_question_from_someone_with_a_graphics_card_is_not_answered_for_
     assert "generation-without-a-gpu" not in r.answer.explainers, r.answer.explainers
     r = lab.ask("Can I run Stable Diffusion on the CPU only, without a GPU?")
     assert r.answer.explainers[:1] == ["generation-without-a-gpu"], r.answer.explainers
+
+
+def test_a_mechanism_the_question_only_resembles_does_not_make_its_works_closely_related(lab):
+    # a new expression resembles face ageing and attribute editing in meaning, but names none of its words:
+    # the works it rests on stay "related"; a mechanism named in words vouches for its own
+    from muselab.catalog.knowledge import explainers
+    from muselab.search.explain import cue_scores
+
+    cited = {e.id: set(e.papers) for e in explainers()}
+    for question, named in [("How do I change the expression of a face in a photo?", False),
+                            ("How do phones brighten photos taken in the dark?", True)]:
+        r = lab.ask(question)
+        first = r.answer.explainers[0]
+        assert bool(cue_scores(question).get(first)) is named, (first, question)
+        closely = [n for n in r.answer.notes if n.level == "closely related"
+                   and n.source.arxiv_id in cited[first]]
+        assert bool(closely) is named, ([n.source.name for n in closely], question)
