@@ -1173,10 +1173,19 @@ def test_condition_scores_favour_the_condition_asked_and_keep_special_ones_back(
     # a video with no start said is only the medium: the camera move asked about is the mechanism
     ("How do they make AI videos of products rotating 360 degrees?", "motion-and-camera-control",
      "video-generation"),
+    ("Why can't AI draw a clock showing the right time?", "rule-bound-objects", "text-to-image"),
+    ("How much power does AI image generation use compared to boiling water?", "energy-per-picture",
+     "hardware-installation"),
+    ("How do I make AI show nostalgia without just putting an old photo in it?", "abstract-moods-in-prompts",
+     None),
+    ("How do apps make you look thinner without bending the background?", "body-reshaping", "image-editing"),
+    ("Why is the first image so slow after I start ComfyUI?", "first-run-slow", "hardware-installation"),
+    ("Which AI made this picture?", "ai-image-detection", "model-identification"),
 ])
 def test_plain_novice_wordings_reach_their_mechanism(lab, question, explainer, task):
     r = lab.ask(question)
-    assert r.answer.explainers[:1] == [explainer] and r.task.id == task, (r.answer.explainers, r.task.id)
+    assert r.answer.explainers[:1] == [explainer], r.answer.explainers
+    assert task is None or r.task.id == task, r.task.id  # (None: prompting or making the picture, both fine)
 
 
 def test_a_help_topic_mechanism_read_only_from_meaning_does_not_decide_the_task(lab):
