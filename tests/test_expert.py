@@ -1181,6 +1181,8 @@ def test_condition_scores_favour_the_condition_asked_and_keep_special_ones_back(
     ("How do apps make you look thinner without bending the background?", "body-reshaping", "image-editing"),
     ("Why is the first image so slow after I start ComfyUI?", "first-run-slow", "hardware-installation"),
     ("Which AI made this picture?", "ai-image-detection", "model-identification"),
+    ("why are my stable diffusion images blurry", "blurry-generations", "text-to-image"),
+    ("what is stable diffusion", "how-diffusion-makes-images", "text-to-image"),
 ])
 def test_plain_novice_wordings_reach_their_mechanism(lab, question, explainer, task):
     r = lab.ask(question)
