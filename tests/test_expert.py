@@ -693,6 +693,10 @@ def test_a_model_with_only_a_page_of_its_own_is_cited_with_it_not_as_linkless():
     assert model_source(page).fields == {"OpenModelDB": "https://openmodeldb.info/models/x"}
     repo = page.model_copy(update={"github_url": "https://github.com/a/b"})
     assert model_source(repo).fields == {}  # a repository says enough; its extra pages are not listed
+    # a service's own page before a source's 'blog' link, which may be a third party's article on another model
+    service = Model(name="Txt2Img-x", task="text-to-image",
+                    links={"blog": "https://someone.example/dalle/", "home": "https://service.example/"})
+    assert model_source(service).fields == {"Website": "https://service.example/"}
 
 
 def test_a_sentence_announcing_two_ways_keeps_both(lab):

@@ -14,13 +14,16 @@ from muselab.text import arxiv_id_of, norm_url, slug
 
 
 LINK_LABELS = {"openmodeldb": "OpenModelDB", "comfyui": "ComfyUI nodes", "api": "API"}
+# a service's own page before pages about it: a source's 'blog' link may be a third party's article
+OWN_PAGES = ("home", "website", "project", "announcement", "api", "docs")
 
 
 def model_source(m: Model) -> Source:
     fields = {"Hugging Face": m.hf_url} if m.hf_url else {}
     if not (m.paper_url or m.github_url or m.hf_url) and m.links:
         # a service with no repository or paper still has its own page: better than no link at all
-        kind, url = next(iter(m.links.items()))
+        kind, url = min(m.links.items(), key=lambda kv: OWN_PAGES.index(kv[0]) if kv[0] in OWN_PAGES
+                        else len(OWN_PAGES))
         fields[LINK_LABELS.get(kind, "Website")] = url
     return Source(name=m.name, kind="model", paper_url=m.paper_url, github_url=m.github_url,
                   summary=m.summary, fields=fields)
