@@ -1187,6 +1187,11 @@ def test_condition_scores_favour_the_condition_asked_and_keep_special_ones_back(
     ("Which AI made this picture?", "ai-image-detection", "model-identification"),
     ("why are my stable diffusion images blurry", "blurry-generations", "text-to-image"),
     ("what is stable diffusion", "how-diffusion-makes-images", "text-to-image"),
+    ("How do dehaze tools make hazy mountains clear?", "dehazing", "image-restoration"),
+    ("Do words like masterpiece and best quality actually help?", "quality-tags-and-filler-words",
+     "prompt-engineering"),
+    ("How do apps replace a grey sky with a sunset?", "sky-replacement", "image-editing"),
+    ("How do phones fix group photos where someone blinked?", "group-photo-best-take", "image-editing"),
 ])
 def test_plain_novice_wordings_reach_their_mechanism(lab, question, explainer, task):
     r = lab.ask(question)
