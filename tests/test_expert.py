@@ -1192,6 +1192,9 @@ def test_condition_scores_favour_the_condition_asked_and_keep_special_ones_back(
      "prompt-engineering"),
     ("How do apps replace a grey sky with a sunset?", "sky-replacement", "image-editing"),
     ("How do phones fix group photos where someone blinked?", "group-photo-best-take", "image-editing"),
+    ("How does Topaz make old videos look HD?", "video-super-resolution", "super-resolution"),
+    ("How does Canva's magic expand make my photo bigger?", "outpainting-padding", "inpainting"),
+    ("How does the audio eraser on Pixel remove noise from videos?", "speech-enhancement", "audio-generation"),
 ])
 def test_plain_novice_wordings_reach_their_mechanism(lab, question, explainer, task):
     r = lab.ask(question)
