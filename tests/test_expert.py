@@ -1027,6 +1027,7 @@ def test_records_the_judges_found_misdescribed_take_and_make_what_they_do(lab):
     ("How can I make my sketch into a finished painting?", "from picture"),
     ("Why does my prompt give a blurry picture?", "picture"),
     ("How do I get the words of the prompt from a picture?", "words"),
+    ("I asked for a red car next to a blue house and got a blue car", "picture"),  # a prompt, and what came back
 ])
 def test_the_way_between_words_and_a_picture_is_read_from_the_grammar(question, way):
     from muselab.text import words_and_picture
@@ -1252,3 +1253,11 @@ def test_a_mechanism_the_question_only_resembles_does_not_make_its_works_closely
         closely = [n for n in r.answer.notes if n.level == "closely related"
                    and n.source.arxiv_id in cited[first]]
         assert bool(closely) is named, ([n.source.name for n in closely], question)
+
+
+def test_a_picture_asked_for_in_words_is_not_the_safety_task_without_a_word_of_safety(lab):
+    # concept erasure also takes words and gives pictures, but only a question about keeping something out
+    # (or a refusal) is about it; a prompt that came back wrong is about making the picture
+    r = lab.ask("I asked for a girl holding an umbrella in her right hand and got it in the left. Why?")
+    assert r.task.id == "text-to-image", r.task.id
+    assert lab.ask("Why does ChatGPT refuse to make some images?").task.id == "concept-erasure"
