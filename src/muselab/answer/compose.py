@@ -15,7 +15,7 @@ from muselab.catalog.capability import can_do
 from muselab.catalog.records import Task
 from muselab.catalog.taxonomy import family
 from muselab.context import Context
-from muselab.search.explain import cue_scores, pick
+from muselab.search.explain import pick
 from muselab.search.tasks import TaskGuess, identify
 
 
@@ -41,7 +41,7 @@ def compose(ctx: Context, store, tasks: dict[str, Task], guess: TaskGuess | None
     # 4. rate every given paper: is it about the asked task or mechanism?
     subject = Subject(guess, tasks, explainers, store, hints.closeness if hints else {},
                       hints.clear if hints else None, hints.model_papers if hints else {},
-                      frozenset(cue_scores(ctx.question)) if hints else None)
+                      hints.worded if hints else None)
     notes = [rate(p, ctx.question, subject) for p in ctx.papers]
     notes.sort(key=lambda n: -n.score)  # stable: ties keep the given order
     # 5. the ComfyUI template that runs the recommended model, when muselab cannot run it here

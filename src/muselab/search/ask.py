@@ -44,6 +44,7 @@ class Retrieval:
     closeness: dict = field(default_factory=dict)  # paper id -> (cosine with the question, with its subject)
     clear: frozenset | None = None  # the explainers asked about in its words or clearly in meaning (None: all)
     model_papers: dict = field(default_factory=dict)  # paper id -> (the model it is the paper of, named or not)
+    worded: frozenset | None = None  # the explainers the question names in its own words (None: all)
 
 
 def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: int, mode: str = "task") -> Retrieval:
@@ -95,7 +96,8 @@ def retrieve(question: str, store, settings, embedder, k_models: int, k_papers: 
         notices.append(f"no model in the catalog fits {guess.task.name.lower()}; the closest ones are shown")
     unknown = unknown_names(question, links, tasks.values(), name_index(store))
     return Retrieval(ctx, guess, recs, papers, mode, notices, links, unknown, explained, close, clear,
-                     model_papers={p.id: works[p.id] for p, _ in papers if p.id in works})
+                     model_papers={p.id: works[p.id] for p, _ in papers if p.id in works},
+                     worded=frozenset(cue_scores(question)))
 
 
 def clearly_asked(question: str, explained: list[tuple], qvec) -> frozenset:
