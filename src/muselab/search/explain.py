@@ -113,8 +113,8 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
     on_video = mentions_video(question)
     # the mechanism of a conversion that makes a video is a video version ('old paintings moving': image to
     # video); a video with no start said ('videos of products rotating') is only the medium, not the mechanism
-    converting = {e.id for e in explainers() if e.id in conversion_mechanisms(question) and e.converts[1] == "video"
-                  and asked_conversion(question)[0]}
+    asked = asked_conversion(question)
+    converting = set(conversion_mechanisms(question)) if asked and asked[0] and asked[1] == "video" else set()
     for e in explainers():
         cues, own = found.get(e.id, 0.0), bool(own_tasks & set(e.tasks))
         if e.named_only and not cues:  # (and its cues are its own words: any one of them picks it)
