@@ -201,8 +201,10 @@ _TO_PICTURE = re.compile(
     rf"{_PICTURES}\b|"
     rf"\b(?:type|types|typed|typing|write|writes|wrote|writing|enter|enters|entered)\b\s+{_DETERMINER}{_WORDS}"
     rf"[^.?!]{{0,60}}?\b(?:and|then)\s+(?:\w+\s+){{0,2}}(?:get|gets|got|getting)\s+(?:\w+\s+){{0,3}}{_PICTURES}\b|"
-    # a prompt quoted or described, and what came back: 'I asked for "a red car by a blue house" and got a blue car'
-    rf"\b(?:asked|prompted|typed)\s+(?:\w+\s+){{0,2}}for\s+[^.?!]{{1,80}}?\b(?:and|but)\s+(?:\w+\s+){{0,2}}"
+    # a prompt quoted or described, and what came back: 'I asked for "a red car by a blue house" and got a blue car',
+    # 'I typed "a crane" but got a bird'
+    rf"\b(?:asked|prompted|typed|wrote|entered)\s+(?:(?:\w+\s+){{0,2}}for\s+|['\"])[^.?!]{{1,80}}?\b(?:and|but)\s+"
+    rf"(?:\w+\s+){{0,2}}"
     rf"(?:got|get|gets|received)\b")
 _TO_WORDS = re.compile(
     rf"(?<![a-z]){_WORDS}\s+(?:\w+\s+){{0,2}}(?:(?:from|of|behind)\s+(?:a|an|the|this|that|my|your|these|those|"

@@ -37,6 +37,7 @@ PART_ROLES = {"vae": -3.0, "text-encoder": -3.0, "image-encoder": -3.0, "audio-e
               "detector": -3.0, "dataset": -3.0, "lora": -1.0, "controlnet": -1.0, "add-on": -1.0, "baseline": -3.0,
               # a partner service answers too, but a model whose weights anyone can run comes first
               "api": -1.0}
+NOT_RECOMMENDED = ("baseline", "dataset")
 # ... unless the task is about that part: an identity LoRA or adapter, a ControlNet for control (personalization
 # is not: it asks how to make a LoRA, which its trainers answer, not someone else's LoRA file)
 NATURAL_PARTS = {"identity-generation": {"lora", "add-on"},
@@ -405,7 +406,10 @@ def candidates(fit: np.ndarray, table: ModelTable, score: np.ndarray, linked: li
     order = np.argsort(-score, kind="stable")  # ties: the earlier row first
     named = np.zeros(len(score), bool)
     named[[r for n in linked if (r := table.row.get(n.lower())) is not None]] = True
+    # a baseline (Lanczos, plain DDPM) or a dataset is a point of comparison, not a model to use: only when named
+    usable = ~np.isin(np.asarray(table.roles), NOT_RECOMMENDED)
     for keep in ((fit > 0, named) if generative else (named, fit > 0)):
+        keep = keep & (usable | named)
         if keep.any():
             return order[keep[order]]
     # a help topic (installing, hardware) that names no model: the closest models would be noise ('how do I
