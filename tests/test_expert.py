@@ -1245,7 +1245,7 @@ def test_a_mechanism_the_question_only_resembles_does_not_make_its_works_closely
     from muselab.search.explain import cue_scores
 
     cited = {e.id: set(e.papers) for e in explainers()}
-    for question, named in [("How do I change the expression of a face in a photo?", False),
+    for question, named in [("How do editors change the emotion on someone's face in a picture?", False),
                             ("How do phones brighten photos taken in the dark?", True)]:
         r = lab.ask(question)
         first = r.answer.explainers[0]

@@ -44,7 +44,10 @@ def cue_scores(question: str) -> dict[str, float]:
     # the same words count once: cues of one explainer that match the same span ('song' and 'songs',
     # 'image to 3d' and 'image-to-3d') are one match, the longest cue's; a cue met twice counts once
     spans: dict[tuple, tuple[float, int]] = {}
-    for start, end, (eid, i, words) in explainer_cues().matches(normalise(question)):
+    text = normalise(question)
+    for start, end, (eid, i, words) in explainer_cues().matches(text):
+        if _RESULT_AFTER.match(text, end) and _MAKES.search(text, start, end):
+            continue  # 'how does AI make a picture look like night' is about the look, not about making pictures
         spans[eid, start, end] = max(spans.get((eid, start, end), (0.0, -1)), (words, i))
     found = {(eid, i): words for (eid, _, _), (words, i) in spans.items()}
     out: dict[str, float] = {}
@@ -59,6 +62,12 @@ def cue_scores(question: str) -> dict[str, float]:
     for eid in conversion_mechanisms(question):
         out[eid] = out.get(eid, 0.0) + (CONVERSION if asked[0] else CONVERSION / 2)
     return out
+
+
+# a cue about making something, followed by the look it is made to have, names the thing being changed, not
+# the mechanism: 'make a picture' in 'make a picture look like it was taken at night' is not how pictures are made
+_RESULT_AFTER = re.compile(r"\s+(?:look|appear|seem)\b")
+_MAKES = re.compile(r"\b(?:make|makes|made|making|turn|turns)\b")
 
 
 @lru_cache(maxsize=256)
