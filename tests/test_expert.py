@@ -863,6 +863,16 @@ def test_the_tightest_short_answer_shows_a_stand_in_by_what_goes_in_and_out(lab)
      "lens-flare-removal"),
     ("Can AI clean the raindrops off photos I took through a wet bus window?", "image-restoration",
      "raindrop-removal"),
+    ("Why does the AI keep putting the sword in the wrong hand?", "text-to-image", "word-meanings-and-sides"),
+    ("How can I turn a photo into a coloring book page?", "style-transfer", "line-art-from-photos"),
+    ("What would our future baby look like? Is there an AI for that?", "identity-generation", "baby-from-parents"),
+    ("How do the viral action figure pictures get made?", "image-editing", "photo-trends-in-context"),
+    ("How do AI tools make 3D avatars for VR from a selfie?", "image-to-3d", "3d-head-avatars"),
+    ("How do I make a karaoke version of a song?", "audio-generation", "music-stem-separation"),
+    ("Why do ChatGPT images look yellow?", "text-to-image", "colour-casts-in-generations"),
+    ("Can an app unfilter a selfie to show the real face?", None, "undoing-beauty-filters"),
+    ("How do apps make passport photos at home?", "background-removal", "passport-and-id-photos"),
+    ("Can AI translate a video call live in my own voice?", "audio-generation", "speech-translation-own-voice"),
 ])
 def test_angles_of_common_questions_have_their_own_mechanisms(lab, question, task, explainer):
     """A generated photo's blurred background is the model's learned look (not a depth effect to add), a comic's
@@ -1261,3 +1271,30 @@ def test_a_picture_asked_for_in_words_is_not_the_safety_task_without_a_word_of_s
     r = lab.ask("I asked for a girl holding an umbrella in her right hand and got it in the left. Why?")
     assert r.task.id == "text-to-image", r.task.id
     assert lab.ask("Why does ChatGPT refuse to make some images?").task.id == "concept-erasure"
+
+
+def test_a_baseline_or_a_dataset_is_recommended_only_when_named(lab):
+    # ProGAN is the generator detectors were tested on, not a detector; Lanczos is what upscalers are compared
+    # with, not one to use: asked for by name, it is the answer
+    plain = lab.ask("How can I tell if a video is a deepfake?")
+    assert plain.models and not [m.name for m in plain.models if m.role in ("baseline", "dataset")]
+    named = lab.ask("How do I upscale a photo with Lanczos?")
+    assert "SR-Lanczos" in [m.name for m in named.models]
+
+
+def test_a_making_cue_followed_by_the_look_asked_for_is_about_the_look():
+    from muselab.search.explain import cue_scores
+
+    assert cue_scores("How does AI make a picture?").get("how-diffusion-makes-images")
+    look = cue_scores("How does AI make a picture look like it was taken at night?")
+    assert "how-diffusion-makes-images" not in look and look.get("relighting")
+    # only a cue that makes something: 'Generative Fill looks amazing' still names generative fill
+    assert cue_scores("Photoshop's generative fill looks amazing on small selections").get("inpainting-masks")
+
+
+def test_a_general_question_gets_no_model_filed_under_no_task(lab):
+    # LLM nodes and research oddities filed as 'other' answer no question about licences or overviews
+    r = lab.ask("Is it legal to sell AI art?")
+    assert r.task.id == "other"
+    assert not [m.name for m in r.models if m.task == "other"], [m.name for m in r.models]
+

@@ -158,6 +158,8 @@ def task_fit(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarra
 
 
 def _task_fit(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray:
+    if task.id == "other":  # filed there because no task describes them (LLM nodes): they answer no general question
+        return np.zeros(len(table.models))
     fam, line = family(task.id, tasks), lineage(task.id, tasks)
     # a model of the task's parent or child does much of it; one of a sibling task is a specialist of another job
     fit = np.where(table.tasks == task.id, 3.0, np.where(np.isin(table.tasks, list(line)), 1.5,
