@@ -1288,6 +1288,9 @@ def test_a_making_cue_followed_by_the_look_asked_for_is_about_the_look():
     assert cue_scores("How does AI make a picture?").get("how-diffusion-makes-images")
     look = cue_scores("How does AI make a picture look like it was taken at night?")
     assert "how-diffusion-makes-images" not in look and look.get("relighting")
+    # nor pictures made of or for something: the something is the subject
+    assert "how-diffusion-makes-images" not in cue_scores("How does AI make images for training robots?")
+    assert cue_scores("How does AI make images from text?").get("how-diffusion-makes-images")
     # only a cue that makes something: 'Generative Fill looks amazing' still names generative fill
     assert cue_scores("Photoshop's generative fill looks amazing on small selections").get("inpainting-masks")
 

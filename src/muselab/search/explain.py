@@ -46,8 +46,8 @@ def cue_scores(question: str) -> dict[str, float]:
     spans: dict[tuple, tuple[float, int]] = {}
     text = normalise(question)
     for start, end, (eid, i, words) in explainer_cues().matches(text):
-        if _RESULT_AFTER.match(text, end) and _MAKES.search(text, start, end):
-            continue  # 'how does AI make a picture look like night' is about the look, not about making pictures
+        if names_what_is_made(text, start, end):
+            continue
         spans[eid, start, end] = max(spans.get((eid, start, end), (0.0, -1)), (words, i))
     found = {(eid, i): words for (eid, _, _), (words, i) in spans.items()}
     out: dict[str, float] = {}
@@ -64,10 +64,19 @@ def cue_scores(question: str) -> dict[str, float]:
     return out
 
 
-# a cue about making something, followed by the look it is made to have, names the thing being changed, not
-# the mechanism: 'make a picture' in 'make a picture look like it was taken at night' is not how pictures are made
+# a cue about making something, followed by the look it is made to have or by what is specific about it, names
+# the thing being made, not the mechanism: 'make a picture' in 'make a picture look like it was taken at night'
+# or 'make pictures of the same dog in different places' is not how pictures are made in general
 _RESULT_AFTER = re.compile(r"\s+(?:look|appear|seem)\b")
+_SPECIFIC_AFTER = re.compile(r"\s+(?:of|for|with|where|that)\b")  # after a made picture: what it is of, or for
+_PICTURE_END = re.compile(r"(?:picture|image|photo|art)s?$")
 _MAKES = re.compile(r"\b(?:make|makes|made|making|turn|turns)\b")
+
+
+def names_what_is_made(text: str, start: int, end: int) -> bool:
+    """Whether the making cue at text[start:end] is followed by the look or the subject of what is made."""
+    return bool(_MAKES.search(text, start, end)) and bool(
+        _RESULT_AFTER.match(text, end) or (_SPECIFIC_AFTER.match(text, end) and _PICTURE_END.search(text, start, end)))
 
 
 @lru_cache(maxsize=256)
