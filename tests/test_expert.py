@@ -1038,6 +1038,7 @@ def test_records_the_judges_found_misdescribed_take_and_make_what_they_do(lab):
     ("Why does my prompt give a blurry picture?", "picture"),
     ("How do I get the words of the prompt from a picture?", "words"),
     ("I asked for a red car next to a blue house and got a blue car", "picture"),  # a prompt, and what came back
+    ("I typed 'a crane by the river' but got a bird instead of the machine", "picture"),  # the prompt quoted
 ])
 def test_the_way_between_words_and_a_picture_is_read_from_the_grammar(question, way):
     from muselab.text import words_and_picture
