@@ -873,6 +873,10 @@ def test_the_tightest_short_answer_shows_a_stand_in_by_what_goes_in_and_out(lab)
     ("Can an app unfilter a selfie to show the real face?", None, "undoing-beauty-filters"),
     ("How do apps make passport photos at home?", "background-removal", "passport-and-id-photos"),
     ("Can AI translate a video call live in my own voice?", "audio-generation", "speech-translation-own-voice"),
+    ("Can making AI images for hours every day damage my graphics card?", "hardware-installation",
+     "gpu-wear-and-heat"),
+    ("How does the iPhone Cinematic mode refocus video?", "video-editing", "synthetic-bokeh"),
+    ("How do I write prompts that AI actually follows?", "prompt-engineering", "writing-good-prompts"),
 ])
 def test_angles_of_common_questions_have_their_own_mechanisms(lab, question, task, explainer):
     """A generated photo's blurred background is the model's learned look (not a depth effect to add), a comic's
