@@ -1306,3 +1306,10 @@ def test_a_general_question_gets_no_model_filed_under_no_task(lab):
     assert r.task.id == "other"
     assert not [m.name for m in r.models if m.task == "other"], [m.name for m in r.models]
 
+
+def test_a_mechanism_picked_only_by_its_words_does_not_stop_the_tasks_own_being_its_mechanism(lab):
+    # identity generation has one general mechanism (an identity encoder on a generator) and a special case
+    # picked only by its words (babies from two parents): a terse question about the task still gets the first
+    data = ask(lab, "generate images from one face photo")
+    assert data["task"]["id"] == "identity-generation" and data["explainers"][:1] == ["identity-from-one-photo"]
+

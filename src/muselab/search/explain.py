@@ -122,8 +122,9 @@ def pick(question: str, task: Task | None = None, meaning: dict[str, float] | No
     work?') is about the task as a whole: `task_similarity` (the question's cosine with the definition)
     keeps such a mechanism out, and the answer explains the task itself."""
     own_tasks = {task.id} if task else set()
-    # a task with a single explainer of its own: that explainer is the task's mechanism as a whole
-    sole = [e.id for e in explainers() if task and e.tasks[0] == task.id]
+    # a task with a single explainer of its own: that explainer is the task's mechanism as a whole (one picked
+    # only by its own words is a special case of the task, not its mechanism)
+    sole = [e.id for e in explainers() if task and e.tasks[0] == task.id and not e.named_only]
     scored, fallback = [], []
     found = cue_scores(question)
     # 'cut him out through the whole clip' is asked of a video: the video version of a mechanism (tracking
