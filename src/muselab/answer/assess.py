@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from muselab.answer.result import SourceNote
 from muselab.catalog.records import Model, Task
-from muselab.catalog.taxonomy import task_from_name
+from muselab.catalog.taxonomy import CATCH_ALL, task_from_name
 from muselab.context import Context, Source
 from muselab.text import GENERIC, sentences, stem, stem_seq
 
@@ -21,7 +21,7 @@ def model_fits(ctx: Context, store, tasks: dict[str, Task]) -> list[tuple[Source
         record = store.model(src.name) if store is not None else None
         tid = record.task if record else task_from_name(src.name)
         inferred = record is None
-        task = tasks.get(tid or "") or tasks.get("other")
+        task = tasks.get(tid or "") or tasks.get(CATCH_ALL)
         out.append((src, record, task, inferred))
     return out
 

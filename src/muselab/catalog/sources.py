@@ -8,7 +8,7 @@ catalog and knows nothing of records, so the conversions live here.
 from __future__ import annotations
 
 from muselab.catalog.records import Model, Paper
-from muselab.catalog.taxonomy import task_from_name
+from muselab.catalog.taxonomy import CATCH_ALL, task_from_name
 from muselab.context import Source
 from muselab.text import arxiv_id_of, norm_url, slug
 
@@ -39,7 +39,7 @@ def model_from_source(src: Source, origin: str) -> Model:
     return Model(
         name=src.name,
         display_name=src.name,
-        task=task_from_name(src.name) or "other",
+        task=task_from_name(src.name) or CATCH_ALL,
         summary=src.summary,
         paper_url=src.paper_url,
         github_url=src.github_url,

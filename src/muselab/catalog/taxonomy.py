@@ -71,6 +71,10 @@ PREFIX_TASKS = {
 }
 
 
+# the task of whatever no task describes (a general question; a model ingested with no known job)
+CATCH_ALL = "other"
+
+
 def task_from_name(name: str) -> str | None:
     return PREFIX_TASKS.get(name.split("-", 1)[0].lower()) if "-" in name else None
 

@@ -24,7 +24,7 @@ from muselab.catalog.capability import can_do, can_substitute
 from muselab.catalog.families import squash
 from muselab.catalog.knowledge import architecture_group, staples
 from muselab.catalog.records import Model, Task
-from muselab.catalog.taxonomy import family, lineage
+from muselab.catalog.taxonomy import CATCH_ALL, family, lineage
 from muselab.search.conditions import condition_scores
 from muselab.search.fusion import fuse, positions, ranking
 from muselab.search.index import load_index
@@ -158,7 +158,7 @@ def task_fit(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarra
 
 
 def _task_fit(table: ModelTable, task: Task, tasks: dict[str, Task]) -> np.ndarray:
-    if task.id == "other":  # filed there because no task describes them (LLM nodes): they answer no general question
+    if task.id == CATCH_ALL:  # models filed there because no task describes them (LLM nodes) answer no question
         return np.zeros(len(table.models))
     fam, line = family(task.id, tasks), lineage(task.id, tasks)
     # a model of the task's parent or child does much of it; one of a sibling task is a specialist of another job

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from muselab.catalog.records import Task
-from muselab.catalog.taxonomy import cue_hits, cue_scores, family, first_cue, has_cue, task_text
+from muselab.catalog.taxonomy import CATCH_ALL, cue_hits, cue_scores, family, first_cue, has_cue, task_text
 from muselab.text import (asked_output, is_medium_word, is_setting_word, mentions_audio, mentions_still,
                           names_a_picture, normalise, words_and_picture)
 
@@ -81,7 +81,7 @@ def identify(
     for tid in stills_of_another_medium(question, tasks, scores, prior_tasks or []):
         scores[tid] = 0.0
     if not scores:
-        fallback = tasks.get("other") or next(iter(tasks.values()))
+        fallback = tasks.get(CATCH_ALL) or next(iter(tasks.values()))
         return TaskGuess(fallback, 0.0, scores={})
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     if not tasks[ranked[0][0]].generative and not lexical.get(ranked[0][0]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from muselab.catalog.comfy_schemas import FRONTEND_ONLY, is_core
+from muselab.catalog.taxonomy import CATCH_ALL
 
 # ComfyUI's models/ folders -> the part a file plays in a workflow
 ROLE_OF_FOLDER = {
@@ -72,4 +73,4 @@ def tasks_of(tags: list[str], media: str, tasks) -> list[str]:
     if found:
         return found
     return [{"video": "video-generation", "3d": "image-to-3d", "image": "text-to-image",
-             "audio": "audio-generation"}.get(media, "other")]
+             "audio": "audio-generation"}.get(media, CATCH_ALL)]
